@@ -1,0 +1,114 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+// Every timestamp is `timestamptz` and written in UTC by the database (now()).
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const tenants = pgTable('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Desired state. Written by the API only; `generation` is bumped by every write. */
+export const pods = pgTable(
+  'pods',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'restrict' }),
+    name: text('name').notNull(),
+    subdomain: text('subdomain').notNull(),
+    agentType: text('agent_type').notNull(),
+    image: text('image'),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
+    memoryMb: integer('memory_mb').notNull(),
+    cpus: doublePrecision('cpus').notNull(),
+    pidsLimit: integer('pids_limit').notNull(),
+    desiredState: text('desired_state', { enum: ['running', 'stopped'] }).notNull(),
+    generation: integer('generation').notNull().default(1),
+    /** Set when deletion is requested; the reconciler removes the objects, then the row stays as a tombstone. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    /** With deletion: also remove the state volume. */
+    purge: boolean('purge').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // A subdomain is free again once its pod is deleted.
+    uniqueIndex('pods_subdomain_live_idx').on(t.subdomain).where(sql`${t.deletedAt} IS NULL`),
+    index('pods_tenant_idx').on(t.tenantId),
+  ],
+);
+
+/** Secret values of a pod, encrypted (AES-256-GCM) with the installation's key. */
+export const podSecrets = pgTable(
+  'pod_secrets',
+  {
+    podId: text('pod_id')
+      .notNull()
+      .references(() => pods.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    ciphertext: text('ciphertext').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.podId, t.name] })],
+);
+
+/** Observed state. Written by the reconciler only, after it has looked at Docker. */
+export const podStatus = pgTable('pod_status', {
+  podId: text('pod_id')
+    .primaryKey()
+    .references(() => pods.id, { onDelete: 'cascade' }),
+  phase: text('phase').notNull().default('pending'),
+  containerId: text('container_id'),
+  health: text('health').notNull().default('unknown'),
+  restarts: integer('restarts').notNull().default(0),
+  lastError: text('last_error'),
+  observedGeneration: integer('observed_generation').notNull().default(0),
+  specHash: text('spec_hash'),
+  updatedAt: updatedAt(),
+});
+
+export const podEvents = pgTable(
+  'pod_events',
+  {
+    id: text('id').primaryKey(),
+    podId: text('pod_id')
+      .notNull()
+      .references(() => pods.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: ['normal', 'warning'] }).notNull(),
+    reason: text('reason').notNull(),
+    message: text('message').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('pod_events_pod_time_idx').on(t.podId, t.createdAt)],
+);
+
+/** API tokens are stored as SHA-256 hashes; the plain token is shown once, at creation. */
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  /** The first characters of the token, to tell tokens apart in listings. */
+  prefix: text('prefix').notNull(),
+  role: text('role', { enum: ['admin'] }).notNull().default('admin'),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});

@@ -1,0 +1,13 @@
+// Ownership is by label: every object AgentPod makes carries these, and the reconciler and the
+// sweeper find "ours" by them rather than by remembered ids.
+
+export const LABEL_MANAGED = 'agentpod.managed';
+export const LABEL_POD_ID = 'agentpod.pod-id';
+export const LABEL_TENANT_ID = 'agentpod.tenant-id';
+/** Hash of the desired container spec: a changed hash means "recreate", not "patch". */
+export const LABEL_SPEC_HASH = 'agentpod.spec-hash';
+
+/** Docker's `label` filter: every pair must match (AND). */
+export function labelFilter(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+}

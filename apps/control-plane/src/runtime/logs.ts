@@ -1,0 +1,189 @@
+// Container logs. Containers are created without a TTY, so Docker multiplexes stdout and stderr
+// into one byte stream of frames: an 8-byte header [stream, 0, 0, 0, size (uint32 BE)] and then
+// `size` bytes. The same framing carries exec output (exec.ts).
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { DockerError, toDockerError } from './errors.js';
+import type { DockerHost } from './host.js';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface OutputFrame {
+  stream: OutputStream;
+  payload: Buffer;
+}
+
+export interface LogLine {
+  stream: OutputStream;
+  text: string;
+  /** Docker's RFC 3339 nano timestamp, when asked for with `timestamps`. */
+  timestamp?: string;
+}
+
+const HEADER_BYTES = 8;
+
+/** Incremental demultiplexer: feed it chunks as they arrive, in any split. */
+export class FrameParser {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): OutputFrame[] {
+    const data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const frames: OutputFrame[] = [];
+    let offset = 0;
+    while (data.length - offset >= HEADER_BYTES) {
+      const kind = data[offset];
+      if ((kind !== 0 && kind !== 1 && kind !== 2) || data.readUIntBE(offset + 1, 3) !== 0) {
+        throw new Error('not a multiplexed Docker stream (was the container created with a TTY?)');
+      }
+      const size = data.readUInt32BE(offset + 4);
+      if (data.length - offset - HEADER_BYTES < size) break;
+      const start = offset + HEADER_BYTES;
+      // Stream 0 (stdin) only appears when stdin is echoed; Docker's own clients print it as stdout.
+      frames.push({ stream: kind === 2 ? 'stderr' : 'stdout', payload: data.subarray(start, start + size) });
+      offset = start + size;
+    }
+    this.pending = Buffer.from(data.subarray(offset));
+    return frames;
+  }
+
+  /** Bytes of an incomplete frame still waiting for the rest. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+}
+
+/**
+ * Turns frames into lines per stream. A line may span frames (Docker splits log messages over
+ * 16 KiB, and exec output is chunked arbitrarily) and a multi-byte character may span frames.
+ */
+export class LineAssembler {
+  private readonly open = new Map<OutputStream, { decoder: StringDecoder; text: string; timestamp?: string }>();
+
+  constructor(private readonly timestamps = false) {}
+
+  push(frame: OutputFrame): LogLine[] {
+    let state = this.open.get(frame.stream);
+    if (!state) {
+      state = { decoder: new StringDecoder('utf8'), text: '' };
+      this.open.set(frame.stream, state);
+    }
+    let text = state.decoder.write(frame.payload);
+    if (this.timestamps) {
+      // With timestamps every frame (every message part) starts with "<RFC3339Nano> ".
+      const space = text.indexOf(' ');
+      if (space > 0) {
+        if (state.text === '') state.timestamp = text.slice(0, space);
+        text = text.slice(space + 1);
+      }
+    }
+    state.text += text;
+    const lines: LogLine[] = [];
+    let newline = state.text.indexOf('\n');
+    while (newline >= 0) {
+      lines.push(line(frame.stream, state.text.slice(0, newline), state.timestamp));
+      state.text = state.text.slice(newline + 1);
+      newline = state.text.indexOf('\n');
+    }
+    return lines;
+  }
+
+  /** The unterminated tails, when the stream has ended. */
+  flush(): LogLine[] {
+    const lines: LogLine[] = [];
+    for (const [stream, state] of this.open) {
+      const text = state.text + state.decoder.end();
+      if (text !== '') lines.push(line(stream, text, state.timestamp));
+      state.text = '';
+    }
+    return lines;
+  }
+}
+
+function line(stream: OutputStream, text: string, timestamp: string | undefined): LogLine {
+  return timestamp === undefined ? { stream, text } : { stream, text, timestamp };
+}
+
+export interface LogOptions {
+  /** Only the last N lines. */
+  tail?: number;
+  /** Only lines logged at or after this time. */
+  since?: Date;
+  timestamps?: boolean;
+}
+
+function logQuery({ tail, since, timestamps = false }: LogOptions) {
+  return {
+    stdout: true,
+    stderr: true,
+    timestamps,
+    tail: tail ?? 'all',
+    ...(since ? { since: since.getTime() / 1000 } : {}),
+  };
+}
+
+export async function containerLogs(
+  host: DockerHost,
+  id: string,
+  options: LogOptions = {},
+): Promise<LogLine[]> {
+  const raw: unknown = await host.call('container.logs', (signal) =>
+    host.docker.getContainer(id).logs({ ...logQuery(options), follow: false, abortSignal: signal }),
+  );
+  if (!Buffer.isBuffer(raw)) throw new DockerError('container.logs', 'expected raw log bytes');
+  const frames = new FrameParser().push(raw);
+  const assembler = new LineAssembler(options.timestamps);
+  return [...frames.flatMap((f) => assembler.push(f)), ...assembler.flush()];
+}
+
+/**
+ * Streams lines to `onLine` until `signal` aborts (resolves) or the container stops (resolves
+ * once the daemon closes the stream). A failure to open the stream, or a broken one, rejects.
+ */
+export async function followContainerLogs(
+  host: DockerHost,
+  id: string,
+  { tail = 0, onLine, signal, timestamps }: LogOptions & { onLine: (line: LogLine) => void; signal: AbortSignal },
+): Promise<void> {
+  if (signal.aborted) return;
+  let stream: Readable;
+  try {
+    stream = (await host.call('container.logs.follow', (callSignal) =>
+      host.docker.getContainer(id).logs({
+        ...logQuery({ tail, timestamps }),
+        follow: true,
+        // Only `signal` may end the stream later: the call's deadline is cleared once it opens.
+        abortSignal: AbortSignal.any([callSignal, signal]),
+      }),
+    )) as unknown as Readable;
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err;
+  }
+  const parser = new FrameParser();
+  const assembler = new LineAssembler(timestamps);
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown) => {
+      stream.destroy();
+      if (signal.aborted) resolve();
+      else reject(toDockerError('container.logs.follow', err, host.description));
+    };
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of parser.push(chunk)) for (const l of assembler.push(frame)) onLine(l);
+      } catch (err) {
+        fail(err);
+      }
+    });
+    stream.on('end', () => {
+      try {
+        for (const l of assembler.flush()) onLine(l);
+        resolve();
+      } catch (err) {
+        fail(err);
+      }
+    });
+    stream.on('error', fail);
+    // An aborted response may just close without 'end' or 'error'.
+    stream.on('close', () => (signal.aborted ? resolve() : undefined));
+  });
+}

@@ -1,0 +1,173 @@
+// Docker networks: one per tenant (or shared with the proxy). `ensureNetwork` is idempotent so
+// the reconciler can call it on every pass.
+import type Dockerode from 'dockerode';
+import { DockerError, ignoreNotFound } from './errors.js';
+import type { DockerHost } from './host.js';
+import { labelFilter } from './labels.js';
+
+export interface NetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  subnet?: string;
+  gateway?: string;
+  internal?: boolean;
+  driver?: string;
+  options?: Record<string, string>;
+}
+
+export interface NetworkView {
+  id: string;
+  name: string;
+  driver: string;
+  internal: boolean;
+  labels: Record<string, string>;
+  subnets: { subnet: string; gateway?: string }[];
+  /** Container id -> its IPv4 address on this network (CIDR suffix stripped). Inspect only. */
+  containers: Record<string, string>;
+}
+
+/** Returns the id of the network called `spec.name`, creating it when missing. */
+export async function ensureNetwork(host: DockerHost, spec: NetworkSpec): Promise<string> {
+  const existing = await inspectNetwork(host, spec.name);
+  if (existing) return existing.id;
+  try {
+    const network = await host.call('network.create', (signal) =>
+      host.docker.createNetwork({
+        Name: spec.name,
+        Driver: spec.driver ?? 'bridge',
+        Internal: spec.internal ?? false,
+        Labels: spec.labels,
+        Options: spec.options ?? {},
+        // Docker happily creates two networks with one name unless asked not to; with this a
+        // concurrent create loses with 409 instead of making a twin.
+        CheckDuplicate: true,
+        ...(spec.subnet
+          ? {
+              IPAM: {
+                Driver: 'default',
+                Config: [{ Subnet: spec.subnet, ...(spec.gateway ? { Gateway: spec.gateway } : {}) }],
+              },
+            }
+          : {}),
+        abortSignal: signal,
+      } as Dockerode.NetworkCreateOptions),
+    );
+    return network.id;
+  } catch (err) {
+    if (err instanceof DockerError && err.statusCode === 409) {
+      const winner = await inspectNetwork(host, spec.name);
+      if (winner) return winner.id;
+    }
+    throw err;
+  }
+}
+
+/** The network with this exact name or id, or null. */
+export async function inspectNetwork(
+  host: DockerHost,
+  nameOrId: string,
+): Promise<NetworkView | null> {
+  // dockerode's network inspect takes no abortSignal: on timeout the request is abandoned.
+  const info = await ignoreNotFound(() =>
+    host.call(
+      'network.inspect',
+      () => host.docker.getNetwork(nameOrId).inspect() as Promise<Dockerode.NetworkInspectInfo>,
+    ),
+  );
+  // Docker also resolves id prefixes; a network named "ab" must not match id "ab12...".
+  if (!info || (info.Name !== nameOrId && info.Id !== nameOrId)) return null;
+  return toNetworkView(info);
+}
+
+export async function removeNetwork(host: DockerHost, nameOrId: string): Promise<void> {
+  await ignoreNotFound(() =>
+    host.call('network.remove', (signal) =>
+      host.docker.getNetwork(nameOrId).remove({ abortSignal: signal }),
+    ),
+  );
+}
+
+export async function listNetworks(
+  host: DockerHost,
+  labels: Record<string, string>,
+): Promise<NetworkView[]> {
+  const rows = await host.call('network.list', (signal) =>
+    host.docker.listNetworks({ filters: { label: labelFilter(labels) }, abortSignal: signal }),
+  );
+  return rows.map(toNetworkView);
+}
+
+export async function connectContainer(
+  host: DockerHost,
+  network: string,
+  containerId: string,
+  { aliases, ipv4Address }: { aliases?: string[]; ipv4Address?: string } = {},
+): Promise<void> {
+  try {
+    await host.call('network.connect', (signal) =>
+      host.docker.getNetwork(network).connect({
+        Container: containerId,
+        EndpointConfig: {
+          Aliases: aliases,
+          ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}),
+        },
+        abortSignal: signal,
+      } as Dockerode.NetworkConnectOptions),
+    );
+  } catch (err) {
+    // Docker 20.10 answers 403 "endpoint ... already exists" when it is already connected; we
+    // confirm by looking rather than trusting the message text.
+    if (err instanceof DockerError && err.statusCode === 403) {
+      if (await isConnected(host, network, containerId)) return;
+    }
+    throw err;
+  }
+}
+
+export async function disconnectContainer(
+  host: DockerHost,
+  network: string,
+  containerId: string,
+  { force = false }: { force?: boolean } = {},
+): Promise<void> {
+  try {
+    await host.call('network.disconnect', (signal) =>
+      host.docker
+        .getNetwork(network)
+        .disconnect({ Container: containerId, Force: force, abortSignal: signal }),
+    );
+  } catch (err) {
+    if (err instanceof DockerError && err.statusCode === 403) {
+      if (!(await isConnected(host, network, containerId))) return;
+    }
+    throw err;
+  }
+}
+
+async function isConnected(host: DockerHost, network: string, containerId: string) {
+  const info = await host.call('container.inspect', (signal) =>
+    host.docker.getContainer(containerId).inspect({ abortSignal: signal }),
+  );
+  const view = await inspectNetwork(host, network);
+  return view !== null && info.Id in view.containers;
+}
+
+function toNetworkView(info: Dockerode.NetworkInspectInfo): NetworkView {
+  return {
+    id: info.Id,
+    name: info.Name,
+    driver: info.Driver,
+    internal: info.Internal,
+    labels: info.Labels ?? {},
+    subnets: (info.IPAM?.Config ?? []).map((c) => ({
+      subnet: c.Subnet ?? '',
+      ...(c.Gateway ? { gateway: c.Gateway } : {}),
+    })),
+    containers: Object.fromEntries(
+      Object.entries(info.Containers ?? {}).map(([id, ep]) => [
+        id,
+        (ep.IPv4Address ?? '').replace(/\/\d+$/, ''),
+      ]),
+    ),
+  };
+}

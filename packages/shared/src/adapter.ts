@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { Pod, PodResources } from './pod.js';
+
+/** An HTTP probe against the agent's container port. */
+export interface HttpProbe {
+  path: string;
+  /** The status a healthy agent answers with. */
+  expectStatus: number;
+  /** How long the agent may take to start before failures count. */
+  initialDelayMs: number;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Consecutive failures before the probe is considered failed. */
+  failureThreshold: number;
+}
+
+/** Optional powers an adapter may declare; callers check them before use. */
+export interface AdapterCapabilities {
+  /** The agent pairs browser devices and AgentPod can list/approve/reject them. */
+  devicePairing: boolean;
+  /** The agent serves a web UI that an access link can open. */
+  accessLink: boolean;
+}
+
+/** A file the adapter wants in the pod's state volume before the container starts. */
+export interface PlannedFile {
+  /** Path relative to the state volume's root; no `..`, no leading `/`. */
+  path: string;
+  content: string;
+  /** Octal file mode, e.g. 0o600. */
+  mode: number;
+}
+
+/** Everything needed to create the pod's container. Pure data: no Docker types. */
+export interface ContainerPlan {
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  /** `uid:gid` the agent runs as; never root. */
+  user: string;
+  workingDir?: string;
+  /** Where the pod's state volume is mounted inside the container. */
+  stateMountPath: string;
+  files: PlannedFile[];
+  labels: Record<string, string>;
+  /** The port the agent listens on inside the container. */
+  port: number;
+}
+
+/** What `render` knows besides the pod itself. Secrets arrive decrypted, only here. */
+export interface RenderContext {
+  /** The image to use when the pod does not name one: the installation's override or the adapter default. */
+  defaultImage: string;
+  /** `https://alice.agents.example.com` */
+  publicOrigin: string;
+  /** Addresses of the reverse proxy as the pod sees them (CIDR). */
+  proxyAddresses: string[];
+  /** Decrypted secret values by name. */
+  secrets: Record<string, string>;
+}
+
+export type RenderablePod = Pick<Pod, 'id' | 'tenantId' | 'subdomain' | 'image' | 'config'>;
+
+export interface AgentAdapter<Config extends Record<string, unknown> = Record<string, unknown>> {
+  /** Stable id stored in `pods.agent_type`, e.g. `openclaw`. */
+  readonly id: string;
+  readonly displayName: string;
+  /** A pinned image reference, never `latest`. */
+  readonly defaultImage: string;
+  /** Validates `pod.config`; also rendered as JSON Schema for the dashboard's form. */
+  readonly configSchema: z.ZodType<Config>;
+  /** Names of the secrets the adapter reads from `RenderContext.secrets`. */
+  readonly secretFields: readonly string[];
+  readonly containerPort: number;
+  readonly probes: { liveness: HttpProbe; readiness: HttpProbe };
+  readonly defaultResources: PodResources;
+  readonly capabilities: AdapterCapabilities;
+  /** Pure: the same pod and context always give the same plan. */
+  render(pod: RenderablePod, context: RenderContext): ContainerPlan;
+}
+
+/** The adapter's config form as JSON Schema (draft 2020-12), for the dashboard. */
+export function configJsonSchema(adapter: AgentAdapter): Record<string, unknown> {
+  return z.toJSONSchema(adapter.configSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+/** Rejects paths that could escape the state volume. */
+export function isSafeRelativePath(path: string): boolean {
+  if (path.length === 0 || path.startsWith('/') || path.includes('\\')) return false;
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}

@@ -1,0 +1,4 @@
+export * from './adapter.js';
+export * from './ids.js';
+export * from './pod.js';
+export * from './tenant.js';

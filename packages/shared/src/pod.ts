@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { EventId, PodId, TenantId } from './ids.js';
+import { DnsLabel } from './tenant.js';
+
+export const PowerState = z.enum(['running', 'stopped']);
+export type PowerState = z.infer<typeof PowerState>;
+
+export const PodResources = z.object({
+  /** Hard memory limit in MiB. */
+  memoryMb: z.int().min(64).max(262_144),
+  /** CPU quota in cores (0.5 = half a core). */
+  cpus: z.number().min(0.05).max(256),
+  /** Maximum number of processes in the container. */
+  pidsLimit: z.int().min(16).max(65_536),
+});
+export type PodResources = z.infer<typeof PodResources>;
+
+/** Desired state: what the operator asked for. Only the API writes it. */
+export const Pod = z.object({
+  id: PodId,
+  tenantId: TenantId,
+  name: z.string().min(1).max(200),
+  subdomain: DnsLabel,
+  /** The adapter id, e.g. `openclaw`. */
+  agentType: z.string().min(1).max(64),
+  /** Image reference; null means the adapter's (or installation's) default. */
+  image: z.string().min(1).max(512).nullable(),
+  /** Adapter-specific, validated by the adapter's config schema. Never holds secret values. */
+  config: z.record(z.string(), z.unknown()),
+  /** Names of the secrets that are set for this pod. Values live encrypted elsewhere. */
+  secretRefs: z.array(z.string()),
+  resources: PodResources,
+  desiredState: PowerState,
+  /** Bumped by every write to the desired state. */
+  generation: z.int().min(1),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Pod = z.infer<typeof Pod>;
+
+export const PodPhase = z.enum([
+  'pending',
+  'creating',
+  'starting',
+  'running',
+  'stopping',
+  'stopped',
+  'failed',
+  'deleting',
+  'deleted',
+]);
+export type PodPhase = z.infer<typeof PodPhase>;
+
+export const PodHealth = z.enum(['unknown', 'starting', 'healthy', 'unhealthy']);
+export type PodHealth = z.infer<typeof PodHealth>;
+
+/** Observed state: what the reconciler last saw in Docker. Only the reconciler writes it. */
+export const PodStatus = z.object({
+  podId: PodId,
+  phase: PodPhase,
+  containerId: z.string().nullable(),
+  health: PodHealth,
+  restarts: z.int().min(0),
+  lastError: z.string().nullable(),
+  observedGeneration: z.int().min(0),
+  /** Hash of the rendered container spec the running container was made from. */
+  specHash: z.string().nullable(),
+  updatedAt: z.iso.datetime(),
+});
+export type PodStatus = z.infer<typeof PodStatus>;
+
+/** Stable reason codes: clients may branch on them, so never rename one. */
+export const EventReason = z.enum([
+  'Created',
+  'Started',
+  'Stopped',
+  'Restarted',
+  'Recreated',
+  'Deleted',
+  'Purged',
+  'ConfigWritten',
+  'Healthy',
+  'HealthCheckFailed',
+  'Died',
+  'OOMKilled',
+  'ReconcileFailed',
+  'AccessLinkIssued',
+  'DeviceApproved',
+  'DeviceRejected',
+]);
+export type EventReason = z.infer<typeof EventReason>;
+
+export const EventType = z.enum(['normal', 'warning']);
+export type EventType = z.infer<typeof EventType>;
+
+export const PodEvent = z.object({
+  id: EventId,
+  podId: PodId,
+  type: EventType,
+  reason: EventReason,
+  message: z.string(),
+  createdAt: z.iso.datetime(),
+});
+export type PodEvent = z.infer<typeof PodEvent>;

@@ -1,0 +1,16 @@
+// Integration tests talk to the real Docker daemon and PostgreSQL server that
+// scripts/test-env.sh starts; it writes their addresses to .test-env. Fail loudly when that
+// file is missing instead of skipping: a skipped integration suite looks like a green one.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  const file = fileURLToPath(new URL('../.test-env', import.meta.url));
+  if (!existsSync(file)) {
+    throw new Error('.test-env is missing: run scripts/test-env.sh (or scripts/test.sh) first');
+  }
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match?.[1] && match[2] !== undefined) process.env[match[1]] ??= match[2];
+  }
+}
