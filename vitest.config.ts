@@ -2,11 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under the `source` condition, so tests
 // run against src/ without a build step.
-const resolve = { conditions: ['source', 'import', 'node', 'default'] };
+const resolve = { conditions: ['source', 'module', 'node', 'development|production'] };
 
 export default defineConfig({
   resolve,
-  ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['source'] } },
   test: {
     projects: [
       {

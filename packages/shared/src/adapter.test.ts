@@ -14,7 +14,10 @@ describe('isSafeRelativePath', () => {
 describe('configJsonSchema', () => {
   it('renders the adapter config schema as JSON Schema with defaults and required fields', () => {
     const adapter = {
-      configSchema: z.object({ model: z.string(), extraEnv: z.record(z.string(), z.string()).default({}) }),
+      configSchema: z.object({
+        model: z.string(),
+        extraEnv: z.record(z.string(), z.string()).default({}),
+      }),
     } as unknown as AgentAdapter;
     const schema = configJsonSchema(adapter);
     expect(schema).toMatchObject({

@@ -59,6 +59,34 @@ export interface RenderContext {
   secrets: Record<string, string>;
 }
 
+/** A browser or app waiting to be paired with the agent, or already paired. */
+export interface AgentDevice {
+  /** For pending requests: the id to approve or reject. */
+  requestId: string | null;
+  deviceId: string;
+  clientId: string | null;
+  platform: string | null;
+  scopes: string[];
+  /** When the request was made or the device paired (ISO 8601). */
+  at: string | null;
+}
+
+export interface DeviceList {
+  pending: AgentDevice[];
+  paired: AgentDevice[];
+}
+
+/**
+ * Device pairing through the agent's own CLI inside its container: the adapter builds the
+ * commands and parses their output; the control plane runs them (exec).
+ */
+export interface DevicePairing {
+  listCommand(): string[];
+  parseList(stdout: string): DeviceList;
+  approveCommand(requestId: string): string[];
+  rejectCommand(requestId: string): string[];
+}
+
 export type RenderablePod = Pick<Pod, 'id' | 'tenantId' | 'subdomain' | 'image' | 'config'>;
 
 export interface AgentAdapter<Config extends Record<string, unknown> = Record<string, unknown>> {
@@ -69,14 +97,20 @@ export interface AgentAdapter<Config extends Record<string, unknown> = Record<st
   readonly defaultImage: string;
   /** Validates `pod.config`; also rendered as JSON Schema for the dashboard's form. */
   readonly configSchema: z.ZodType<Config>;
-  /** Names of the secrets the adapter reads from `RenderContext.secrets`. */
+  /** Names of the secrets the operator may set (validated on write, never shown back). */
   readonly secretFields: readonly string[];
+  /** Secrets the control plane generates once per pod (e.g. a gateway token). */
+  readonly generatedSecrets: readonly string[];
   readonly containerPort: number;
   readonly probes: { liveness: HttpProbe; readiness: HttpProbe };
   readonly defaultResources: PodResources;
   readonly capabilities: AdapterCapabilities;
   /** Pure: the same pod and context always give the same plan. */
   render(pod: RenderablePod, context: RenderContext): ContainerPlan;
+  /** With `capabilities.accessLink`: the URL that opens the agent's UI, signed in. */
+  accessUrl?(publicOrigin: string, secrets: Record<string, string>): string;
+  /** With `capabilities.devicePairing`. */
+  readonly devicePairing?: DevicePairing;
 }
 
 /** The adapter's config form as JSON Schema (draft 2020-12), for the dashboard. */

@@ -6,10 +6,13 @@ describe('id schemas', () => {
     expect(PodId.safeParse('pod_0123456789abcdefghij').success).toBe(true);
     expect(TenantId.safeParse('pod_0123456789abcdefghij').success).toBe(false);
   });
-  it.each(['pod_', 'pod_0123456789ABCDEFGHIJ', 'pod_0123456789abcdefghij0', '../pod', 'pod_01234 6789abcdefghij'])(
-    'rejects %j',
-    (id) => {
-      expect(PodId.safeParse(id).success).toBe(false);
-    },
-  );
+  it.each([
+    'pod_',
+    'pod_0123456789ABCDEFGHIJ',
+    'pod_0123456789abcdefghij0',
+    '../pod',
+    'pod_01234 6789abcdefghij',
+  ])('rejects %j', (id) => {
+    expect(PodId.safeParse(id).success).toBe(false);
+  });
 });

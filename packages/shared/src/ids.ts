@@ -20,7 +20,10 @@ export function idSchema(kind: IdKind) {
   const prefix = ID_PREFIXES[kind];
   return z
     .string()
-    .regex(new RegExp(`^${prefix}_[0-9a-z]{${ID_BODY_LENGTH}}$`), `must be a ${kind} id (${prefix}_…)`);
+    .regex(
+      new RegExp(`^${prefix}_[0-9a-z]{${ID_BODY_LENGTH}}$`),
+      `must be a ${kind} id (${prefix}_…)`,
+    );
 }
 
 export const TenantId = idSchema('tenant');

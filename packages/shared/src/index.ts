@@ -1,4 +1,5 @@
 export * from './adapter.js';
 export * from './ids.js';
 export * from './pod.js';
+export * from './subdomain.js';
 export * from './tenant.js';

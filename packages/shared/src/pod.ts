@@ -33,6 +33,8 @@ export const Pod = z.object({
   desiredState: PowerState,
   /** Bumped by every write to the desired state. */
   generation: z.int().min(1),
+  /** Set once deletion is requested; the pod then stays as a tombstone. */
+  deletedAt: z.iso.datetime().nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -65,6 +67,9 @@ export const PodStatus = z.object({
   observedGeneration: z.int().min(0),
   /** Hash of the rendered container spec the running container was made from. */
   specHash: z.string().nullable(),
+  /** The pod network's subnet (CIDR) and the container's address on it. */
+  subnet: z.string().nullable(),
+  ipAddress: z.string().nullable(),
   updatedAt: z.iso.datetime(),
 });
 export type PodStatus = z.infer<typeof PodStatus>;
@@ -102,3 +107,7 @@ export const PodEvent = z.object({
   createdAt: z.iso.datetime(),
 });
 export type PodEvent = z.infer<typeof PodEvent>;
+
+/** A pod as the API shows it: desired state with the last observed status. */
+export const PodWithStatus = Pod.extend({ status: PodStatus });
+export type PodWithStatus = z.infer<typeof PodWithStatus>;

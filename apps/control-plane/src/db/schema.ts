@@ -12,9 +12,12 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
-// Every timestamp is `timestamptz` and written in UTC by the database (now()).
-const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
-const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+// Every timestamp is `timestamptz(3)`, written in UTC by the database (now()). Millisecond
+// precision matches JavaScript's Date, so a pagination cursor round-trips exactly.
+const createdAt = () =>
+  timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
+const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
 
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
@@ -43,7 +46,7 @@ export const pods = pgTable(
     desiredState: text('desired_state', { enum: ['running', 'stopped'] }).notNull(),
     generation: integer('generation').notNull().default(1),
     /** Set when deletion is requested; the reconciler removes the objects, then the row stays as a tombstone. */
-    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
     /** With deletion: also remove the state volume. */
     purge: boolean('purge').notNull().default(false),
     createdAt: createdAt(),
@@ -82,6 +85,10 @@ export const podStatus = pgTable('pod_status', {
   lastError: text('last_error'),
   observedGeneration: integer('observed_generation').notNull().default(0),
   specHash: text('spec_hash'),
+  /** The pod network's subnet, allocated by the reconciler from the configured pool. */
+  subnet: text('subnet').unique(),
+  /** The container's address on its pod network: where the proxy sends the pod's traffic. */
+  ipAddress: text('ip_address'),
   updatedAt: updatedAt(),
 });
 
@@ -107,8 +114,10 @@ export const apiTokens = pgTable('api_tokens', {
   tokenHash: text('token_hash').notNull().unique(),
   /** The first characters of the token, to tell tokens apart in listings. */
   prefix: text('prefix').notNull(),
-  role: text('role', { enum: ['admin'] }).notNull().default('admin'),
+  role: text('role', { enum: ['admin'] })
+    .notNull()
+    .default('admin'),
   createdAt: createdAt(),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
 });

@@ -4,9 +4,9 @@ CREATE TABLE "api_tokens" (
 	"token_hash" text NOT NULL,
 	"prefix" text NOT NULL,
 	"role" text DEFAULT 'admin' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"last_used_at" timestamp with time zone,
-	"revoked_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"last_used_at" timestamp (3) with time zone,
+	"revoked_at" timestamp (3) with time zone,
 	CONSTRAINT "api_tokens_token_hash_unique" UNIQUE("token_hash")
 );
 --> statement-breakpoint
@@ -16,14 +16,14 @@ CREATE TABLE "pod_events" (
 	"type" text NOT NULL,
 	"reason" text NOT NULL,
 	"message" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "pod_secrets" (
 	"pod_id" text NOT NULL,
 	"name" text NOT NULL,
 	"ciphertext" text NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "pod_secrets_pod_id_name_pk" PRIMARY KEY("pod_id","name")
 );
 --> statement-breakpoint
@@ -36,7 +36,10 @@ CREATE TABLE "pod_status" (
 	"last_error" text,
 	"observed_generation" integer DEFAULT 0 NOT NULL,
 	"spec_hash" text,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"subnet" text,
+	"ip_address" text,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "pod_status_subnet_unique" UNIQUE("subnet")
 );
 --> statement-breakpoint
 CREATE TABLE "pods" (
@@ -52,18 +55,18 @@ CREATE TABLE "pods" (
 	"pids_limit" integer NOT NULL,
 	"desired_state" text NOT NULL,
 	"generation" integer DEFAULT 1 NOT NULL,
-	"deleted_at" timestamp with time zone,
+	"deleted_at" timestamp (3) with time zone,
 	"purge" boolean DEFAULT false NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "tenants" (
 	"id" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
 	"display_name" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "tenants_name_unique" UNIQUE("name")
 );
 --> statement-breakpoint

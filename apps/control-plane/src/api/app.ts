@@ -1,0 +1,132 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { AgentPodError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { problem, statusFor } from './problem.js';
+
+export const API_PREFIX = '/api/v1';
+/** Request bodies larger than this are refused with 413 before they are parsed. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export type App = FastifyInstance;
+/** The Fastify instance routes are registered on, typed by the zod schemas. */
+export type ApiInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+export type RouteRegistrar = (app: ApiInstance) => void;
+
+export interface AppOptions {
+  logger: Logger;
+  /** Mounted under /api/v1. */
+  routes: RouteRegistrar[];
+  /** Readiness: throws when a dependency is down. */
+  checkReady: () => Promise<void>;
+}
+
+export async function buildApp(opts: AppOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Per-request lines would drown the reconciler's; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Unknown fields are refused by the zod schemas (strict objects), never stripped silently.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const send = (p: ReturnType<typeof problem>) =>
+      reply.code(p.status).type('application/problem+json').send(p);
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const errors = err.validation.map((v) => ({
+        path: [
+          err.validationContext,
+          ...(v.instancePath ? v.instancePath.slice(1).split('/') : []),
+        ].join('.'),
+        message: v.message ?? 'is invalid',
+      }));
+      return send(
+        problem(
+          400,
+          'validation_failed',
+          `the request ${err.validationContext} is invalid`,
+          errors,
+        ),
+      );
+    }
+    if (err instanceof AgentPodError) {
+      const status = statusFor(err);
+      if (status >= 500) req.log.error({ err }, 'request failed');
+      const issues =
+        'issues' in err ? (err.issues as { path: string; message: string }[]) : undefined;
+      return send(problem(status, err.code, err.message, issues));
+    }
+    // Fastify's own 4xx: malformed JSON, body too large, wrong content type, ...
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      const code = (err.code ?? 'bad_request').replace(/^FST_ERR_CTP_/, '').toLowerCase();
+      return send(problem(err.statusCode, code, err.message));
+    }
+    req.log.error({ err }, 'unexpected error');
+    return send(problem(500, 'internal_error', 'an unexpected error occurred; see the server log'));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send(problem(404, 'route_not_found', `no route for ${req.method} ${req.url.split('?')[0]}`));
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'AgentPod API', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await opts.checkReady();
+      return { ok: true };
+    } catch (err) {
+      return reply
+        .code(503)
+        .type('application/problem+json')
+        .send(problem(503, 'not_ready', (err as Error).message));
+    }
+  });
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      const typed = api.withTypeProvider<ZodTypeProvider>();
+      for (const register of opts.routes) register(typed);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { Config } from './config.js';
+import { ensureDataDir } from './data-dir.js';
+import { type DatabaseHandle, openDatabase, pgliteDirFor } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { StartupError } from './errors.js';
+import type { Logger } from './logger.js';
+import { DockerHost, DockerUnavailableError, parseDockerHost } from './runtime/index.js';
+
+/** What a running control plane holds; `close()` releases all of it. */
+export interface ControlPlaneContext {
+  config: Config;
+  db: DatabaseHandle;
+  docker: DockerHost;
+  logger: Logger;
+}
+
+export function createDockerHost(config: Config): DockerHost {
+  try {
+    const target = config.docker.certDir
+      ? parseDockerHost(config.docker.host, { certDir: config.docker.certDir })
+      : parseDockerHost(config.docker.host);
+    return new DockerHost(target, { timeoutMs: config.docker.timeoutMs });
+  } catch (err) {
+    throw new StartupError('config_invalid', `DOCKER_HOST: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Checks everything the control plane depends on, in an order that writes nothing until the
+ * checks that can fail without side effects have passed: config (already parsed), the data
+ * folder, Docker, then the database and its migrations (all-or-nothing).
+ */
+export async function openControlPlane(
+  config: Config,
+  logger: Logger,
+): Promise<ControlPlaneContext> {
+  ensureDataDir(config.dataDir);
+  const docker = createDockerHost(config);
+  try {
+    await docker.ping();
+  } catch (err) {
+    if (
+      err instanceof DockerUnavailableError ||
+      (err as { code?: string }).code === 'docker_timeout'
+    ) {
+      // The Docker layer's message already names the address and what to do; drop its op prefix.
+      const message = (err as Error).message.replace(/^ping: /, '');
+      throw new StartupError('docker_unavailable', `${message} (DOCKER_HOST)`, { cause: err });
+    }
+    throw err;
+  }
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDirFor(config.dataDir) },
+  );
+  try {
+    const { applied } = await runMigrations(db);
+    if (applied > 0)
+      logger.info({ applied, database: db.description }, 'applied database migrations');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  logger.info(
+    { database: db.description, docker: docker.description },
+    'control plane dependencies ready',
+  );
+  return { config, db, docker, logger };
+}

@@ -1,0 +1,66 @@
+import type { EventReason, EventType, PodEvent } from '@agentpod/shared';
+import { and, desc, eq, lt, or } from 'drizzle-orm';
+import type { Database } from '../client.js';
+import { newId } from '../ids.js';
+import { podEvents } from '../schema.js';
+import { type Page, pageCursor, parseCursor } from './common.js';
+
+type EventRow = typeof podEvents.$inferSelect;
+
+function toEvent(row: EventRow): PodEvent {
+  return {
+    id: row.id,
+    podId: row.podId,
+    type: row.type,
+    reason: row.reason as EventReason,
+    message: row.message,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function recordEvent(
+  db: Database,
+  event: { podId: string; type?: EventType; reason: EventReason; message: string },
+): Promise<PodEvent> {
+  const [row] = await db
+    .insert(podEvents)
+    .values({
+      id: newId('event'),
+      podId: event.podId,
+      type: event.type ?? 'normal',
+      reason: event.reason,
+      message: event.message,
+    })
+    .returning();
+  return toEvent(row as EventRow);
+}
+
+/** Newest first; the cursor pages further into the past. */
+export async function listEvents(
+  db: Database,
+  podId: string,
+  opts: { limit: number; cursor?: string | undefined },
+): Promise<Page<PodEvent>> {
+  const before = opts.cursor ? parseCursor(opts.cursor) : undefined;
+  const rows = await db
+    .select()
+    .from(podEvents)
+    .where(
+      and(
+        eq(podEvents.podId, podId),
+        before
+          ? or(
+              lt(podEvents.createdAt, before.createdAt),
+              and(eq(podEvents.createdAt, before.createdAt), lt(podEvents.id, before.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(podEvents.createdAt), desc(podEvents.id))
+    .limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  return {
+    items: page.map(toEvent),
+    nextCursor: rows.length > opts.limit ? pageCursor(page[page.length - 1]) : null,
+  };
+}

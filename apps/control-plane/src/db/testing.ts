@@ -1,0 +1,56 @@
+// Test support: the same repository tests run against the embedded PGlite and a real
+// PostgreSQL 15 server (started by scripts/test-env.sh). Each opened database is fresh.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type DatabaseHandle, openDatabase } from './client.js';
+import { runMigrations } from './migrate.js';
+
+export interface TestDatabase extends DatabaseHandle {
+  /** Closes the handle and drops what it created. */
+  destroy(): Promise<void>;
+}
+
+export const DATABASE_BACKENDS = ['pglite', 'postgres'] as const;
+export type DatabaseBackend = (typeof DATABASE_BACKENDS)[number];
+
+export function testServerUrl(): string {
+  const url = process.env.AGENTPOD_TEST_DATABASE_URL;
+  if (!url) throw new Error('AGENTPOD_TEST_DATABASE_URL is not set: run scripts/test-env.sh');
+  return url;
+}
+
+/** A brand-new database of the given kind, migrated unless `migrate: false`. */
+export async function openTestDatabase(
+  backend: DatabaseBackend,
+  opts: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  let handle: DatabaseHandle;
+  let drop = async () => {};
+  if (backend === 'pglite') {
+    handle = await openDatabase({ memory: true });
+  } else {
+    const server = testServerUrl();
+    const name = `agentpod_t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    handle = await openDatabase({ url: url.toString() });
+    drop = async () => {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  if (opts.migrate !== false) await runMigrations(handle);
+  return {
+    ...handle,
+    destroy: async () => {
+      await handle.close();
+      await drop();
+    },
+  };
+}
