@@ -1,49 +1,58 @@
 // Typed failures of the Docker layer. Callers branch on the class (a 404 on delete is "already
 // gone", a 409 on create is "someone else made it"), never on message text, so every error that
-// leaves runtime/ is one of these.
+// leaves runtime/ is one of these. They are AgentPodErrors, so the API maps them in its one place.
+import { AgentPodError } from '../errors.js';
 
-export class DockerError extends Error {
-  override name = 'DockerError';
+export class DockerError extends AgentPodError {
   /** What we were doing, e.g. `container.start`: the daemon's own message rarely says. */
   readonly op: string;
   /** The HTTP status the daemon answered with, when it answered at all. */
   readonly statusCode: number | undefined;
 
-  constructor(op: string, message: string, options: { cause?: unknown; statusCode?: number } = {}) {
-    super(`${op}: ${message}`, { cause: options.cause });
+  constructor(
+    op: string,
+    message: string,
+    options: { cause?: unknown; statusCode?: number; code?: string } = {},
+  ) {
+    super(options.code ?? 'docker_error', `${op}: ${message}`, { cause: options.cause });
     this.op = op;
     this.statusCode = options.statusCode;
   }
 }
 
 export class DockerNotFoundError extends DockerError {
-  override name = 'DockerNotFoundError';
+  constructor(op: string, message: string, options: { cause?: unknown; statusCode?: number } = {}) {
+    super(op, message, { ...options, code: 'docker_not_found' });
+  }
 }
 
 /** Name already in use, container running, volume in use, ... */
 export class DockerConflictError extends DockerError {
-  override name = 'DockerConflictError';
+  constructor(op: string, message: string, options: { cause?: unknown; statusCode?: number } = {}) {
+    super(op, message, { ...options, code: 'docker_conflict' });
+  }
 }
 
 /** The daemon could not be reached at all: nothing we asked for happened. */
 export class DockerUnavailableError extends DockerError {
-  override name = 'DockerUnavailableError';
   readonly address: string;
-  readonly code: string;
+  readonly errno: string;
 
-  constructor(op: string, address: string, code: string, cause: unknown) {
-    super(op, `Docker is unreachable at ${address} (${code}): ${advice(code)}`, { cause });
+  constructor(op: string, address: string, errno: string, cause: unknown) {
+    super(op, `Docker is unreachable at ${address} (${errno}): ${advice(errno)}`, {
+      cause,
+      code: 'docker_unavailable',
+    });
     this.address = address;
-    this.code = code;
+    this.errno = errno;
   }
 }
 
 export class DockerTimeoutError extends DockerError {
-  override name = 'DockerTimeoutError';
   readonly timeoutMs: number;
 
   constructor(op: string, timeoutMs: number) {
-    super(op, `no answer from Docker within ${timeoutMs} ms`);
+    super(op, `no answer from Docker within ${timeoutMs} ms`, { code: 'docker_timeout' });
     this.timeoutMs = timeoutMs;
   }
 }

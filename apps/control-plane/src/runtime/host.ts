@@ -132,6 +132,14 @@ function modemOptions(config: DockerHostConfig): Dockerode.DockerOptions & { pat
   }
 }
 
+/**
+ * Adds the abort signal to a dockerode options object. dockerode 5 reads `abortSignal` from the
+ * options of nearly every method, but @types/dockerode 4 declares it on only some of them.
+ */
+export function withSignal<const T extends object>(options: T, signal: AbortSignal): T {
+  return { ...options, abortSignal: signal };
+}
+
 export interface DockerHostOptions {
   /** Default deadline for one Docker call; long operations pass their own. */
   timeoutMs?: number;
@@ -152,7 +160,7 @@ export class DockerHost {
   }
 
   async ping(): Promise<void> {
-    // @types/dockerode omits ping's options although dockerode 5 reads `abortSignal` from them.
+    // @types/dockerode declares ping without options; dockerode 5 reads `abortSignal` from them.
     const ping = this.docker.ping as (options: { abortSignal: AbortSignal }) => Promise<unknown>;
     await this.call('ping', (signal) => ping.call(this.docker, { abortSignal: signal }));
   }

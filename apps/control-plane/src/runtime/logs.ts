@@ -39,7 +39,10 @@ export class FrameParser {
       if (data.length - offset - HEADER_BYTES < size) break;
       const start = offset + HEADER_BYTES;
       // Stream 0 (stdin) only appears when stdin is echoed; Docker's own clients print it as stdout.
-      frames.push({ stream: kind === 2 ? 'stderr' : 'stdout', payload: data.subarray(start, start + size) });
+      frames.push({
+        stream: kind === 2 ? 'stderr' : 'stdout',
+        payload: data.subarray(start, start + size),
+      });
       offset = start + size;
     }
     this.pending = Buffer.from(data.subarray(offset));
@@ -57,7 +60,10 @@ export class FrameParser {
  * 16 KiB, and exec output is chunked arbitrarily) and a multi-byte character may span frames.
  */
 export class LineAssembler {
-  private readonly open = new Map<OutputStream, { decoder: StringDecoder; text: string; timestamp?: string }>();
+  private readonly open = new Map<
+    OutputStream,
+    { decoder: StringDecoder; text: string; timestamp?: string }
+  >();
 
   constructor(private readonly timestamps = false) {}
 
@@ -116,7 +122,7 @@ function logQuery({ tail, since, timestamps = false }: LogOptions) {
     stdout: true,
     stderr: true,
     timestamps,
-    tail: tail ?? 'all',
+    ...(tail !== undefined ? { tail } : {}),
     ...(since ? { since: since.getTime() / 1000 } : {}),
   };
 }
@@ -142,7 +148,12 @@ export async function containerLogs(
 export async function followContainerLogs(
   host: DockerHost,
   id: string,
-  { tail = 0, onLine, signal, timestamps }: LogOptions & { onLine: (line: LogLine) => void; signal: AbortSignal },
+  {
+    tail = 0,
+    onLine,
+    signal,
+    timestamps,
+  }: LogOptions & { onLine: (line: LogLine) => void; signal: AbortSignal },
 ): Promise<void> {
   if (signal.aborted) return;
   let stream: Readable;
@@ -162,28 +173,33 @@ export async function followContainerLogs(
   const parser = new FrameParser();
   const assembler = new LineAssembler(timestamps);
   await new Promise<void>((resolve, reject) => {
-    const fail = (err: unknown) => {
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
       stream.destroy();
-      if (signal.aborted) resolve();
+      if (err === undefined || signal.aborted) resolve();
       else reject(toDockerError('container.logs.follow', err, host.description));
     };
     stream.on('data', (chunk: Buffer) => {
       try {
         for (const frame of parser.push(chunk)) for (const l of assembler.push(frame)) onLine(l);
       } catch (err) {
-        fail(err);
+        finish(err);
       }
     });
     stream.on('end', () => {
       try {
         for (const l of assembler.flush()) onLine(l);
-        resolve();
+        finish();
       } catch (err) {
-        fail(err);
+        finish(err);
       }
     });
-    stream.on('error', fail);
-    // An aborted response may just close without 'end' or 'error'.
-    stream.on('close', () => (signal.aborted ? resolve() : undefined));
+    stream.on('error', finish);
+    // An aborted or dropped response may close without 'end' or 'error'.
+    stream.on('close', () =>
+      finish(signal.aborted ? undefined : new Error('log stream closed before it ended')),
+    );
   });
 }

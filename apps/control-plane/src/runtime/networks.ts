@@ -2,7 +2,7 @@
 // the reconciler can call it on every pass.
 import type Dockerode from 'dockerode';
 import { DockerError, ignoreNotFound } from './errors.js';
-import type { DockerHost } from './host.js';
+import { type DockerHost, withSignal } from './host.js';
 import { labelFilter } from './labels.js';
 
 export interface NetworkSpec {
@@ -30,6 +30,7 @@ export interface NetworkView {
 export async function ensureNetwork(host: DockerHost, spec: NetworkSpec): Promise<string> {
   const existing = await inspectNetwork(host, spec.name);
   if (existing) return existing.id;
+  let created: string;
   try {
     const network = await host.call('network.create', (signal) =>
       host.docker.createNetwork({
@@ -38,21 +39,21 @@ export async function ensureNetwork(host: DockerHost, spec: NetworkSpec): Promis
         Internal: spec.internal ?? false,
         Labels: spec.labels,
         Options: spec.options ?? {},
-        // Docker happily creates two networks with one name unless asked not to; with this a
-        // concurrent create loses with 409 instead of making a twin.
         CheckDuplicate: true,
         ...(spec.subnet
           ? {
               IPAM: {
                 Driver: 'default',
-                Config: [{ Subnet: spec.subnet, ...(spec.gateway ? { Gateway: spec.gateway } : {}) }],
+                Config: [
+                  { Subnet: spec.subnet, ...(spec.gateway ? { Gateway: spec.gateway } : {}) },
+                ],
               },
             }
           : {}),
         abortSignal: signal,
       } as Dockerode.NetworkCreateOptions),
     );
-    return network.id;
+    created = network.id;
   } catch (err) {
     if (err instanceof DockerError && err.statusCode === 409) {
       const winner = await inspectNetwork(host, spec.name);
@@ -60,6 +61,35 @@ export async function ensureNetwork(host: DockerHost, spec: NetworkSpec): Promis
     }
     throw err;
   }
+  return settleTwins(host, spec.name, created);
+}
+
+/**
+ * Network names are not unique in Docker: CheckDuplicate is checked before creating, not
+ * atomically, so concurrent creates can all succeed (seen on 20.10). Every racer then agrees on
+ * the oldest network of that name and removes its own if it lost.
+ */
+async function settleTwins(host: DockerHost, name: string, created: string): Promise<string> {
+  const rows = await host.call('network.list', (signal) =>
+    host.docker.listNetworks({ filters: { name: [name] }, abortSignal: signal }),
+  );
+  const [winner] = rows
+    .filter((n) => n.Name === name) // the name filter matches substrings
+    .map((n) => ({ id: n.Id, created: createdNanos(n.Created) }))
+    .sort((a, b) =>
+      a.created === b.created ? a.id.localeCompare(b.id) : a.created < b.created ? -1 : 1,
+    );
+  if (!winner || winner.id === created) return created;
+  await removeNetwork(host, created);
+  return winner.id;
+}
+
+/** Go's RFC3339Nano trims trailing zeros, so these strings do not sort as text. */
+export function createdNanos(created: string): bigint {
+  const match = /^(.+T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(created);
+  const ms = Date.parse(match ? `${match[1]}${match[3]}` : created);
+  if (!match || Number.isNaN(ms)) return 0n;
+  return BigInt(ms) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0').slice(0, 9));
 }
 
 /** The network with this exact name or id, or null. */
@@ -105,18 +135,22 @@ export async function connectContainer(
 ): Promise<void> {
   try {
     await host.call('network.connect', (signal) =>
-      host.docker.getNetwork(network).connect({
-        Container: containerId,
-        EndpointConfig: {
-          Aliases: aliases,
-          ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}),
-        },
-        abortSignal: signal,
-      } as Dockerode.NetworkConnectOptions),
+      host.docker.getNetwork(network).connect(
+        withSignal(
+          {
+            Container: containerId,
+            EndpointConfig: {
+              Aliases: aliases,
+              ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}),
+            },
+          },
+          signal,
+        ),
+      ),
     );
   } catch (err) {
-    // Docker 20.10 answers 403 "endpoint ... already exists" when it is already connected; we
-    // confirm by looking rather than trusting the message text.
+    // Docker 20.10 answers 403 "endpoint ... already exists" when already connected; we confirm
+    // by looking rather than by reading the message.
     if (err instanceof DockerError && err.statusCode === 403) {
       if (await isConnected(host, network, containerId)) return;
     }
@@ -137,7 +171,8 @@ export async function disconnectContainer(
         .disconnect({ Container: containerId, Force: force, abortSignal: signal }),
     );
   } catch (err) {
-    if (err instanceof DockerError && err.statusCode === 403) {
+    // Docker 20.10 answers 500 "container ... is not connected" when it already is not.
+    if (err instanceof DockerError && err.statusCode === 500) {
       if (!(await isConnected(host, network, containerId))) return;
     }
     throw err;

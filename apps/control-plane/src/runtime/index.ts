@@ -1,0 +1,69 @@
+// The Docker layer's public surface: everything above runtime/ imports from here.
+export type { ContainerMount, ContainerSpec } from './container-spec.js';
+export { containerCreateBody } from './container-spec.js';
+export type {
+  ContainerHealth,
+  ContainerStatus,
+  ContainerSummary,
+  ContainerView,
+} from './containers.js';
+export {
+  createContainer,
+  findContainerByName,
+  inspectContainer,
+  listContainers,
+  removeContainer,
+  restartContainer,
+  startContainer,
+  stopContainer,
+} from './containers.js';
+export {
+  DockerConflictError,
+  DockerError,
+  DockerNotFoundError,
+  DockerTimeoutError,
+  DockerUnavailableError,
+  ignoreNotFound,
+  toDockerError,
+} from './errors.js';
+export type {
+  DockerEvent,
+  DockerEventStreamOptions,
+  EventStreamState,
+  RuntimeLogger,
+} from './events.js';
+export { DockerEventStream } from './events.js';
+export type { ExecOptions, ExecResult } from './exec.js';
+export { execInContainer } from './exec.js';
+export type { DirectoryOwner, PodFile, VolumeWriteOptions } from './files.js';
+export { readFile, writeFiles, writeFilesToVolume } from './files.js';
+export type {
+  DockerHostConfig,
+  DockerHostOptions,
+  DockerSshOptions,
+  DockerTlsFiles,
+  DockerTlsOptions,
+} from './host.js';
+export { DockerHost, describeDockerHost, parseDockerHost } from './host.js';
+export {
+  LABEL_MANAGED,
+  LABEL_POD_ID,
+  LABEL_SPEC_HASH,
+  LABEL_TENANT_ID,
+  labelFilter,
+} from './labels.js';
+export type { LogLine, LogOptions, OutputStream } from './logs.js';
+export { containerLogs, followContainerLogs } from './logs.js';
+export type { NetworkSpec, NetworkView } from './networks.js';
+export {
+  connectContainer,
+  disconnectContainer,
+  ensureNetwork,
+  inspectNetwork,
+  listNetworks,
+  removeNetwork,
+} from './networks.js';
+export type { ContainerUsage } from './stats.js';
+export { computeUsage, containerStats } from './stats.js';
+export type { VolumeView } from './volumes.js';
+export { ensureVolume, inspectVolume, listVolumes, removeVolume } from './volumes.js';

@@ -1,0 +1,67 @@
+// Test support for the integration suites: the real daemon from .test-env, the locally built
+// images, and cleanup of everything a test made, found by label rather than by remembered ids.
+import { randomBytes } from 'node:crypto';
+import { listContainers, removeContainer } from './containers.js';
+import { DockerHost, parseDockerHost } from './host.js';
+import { LABEL_MANAGED } from './labels.js';
+import { listNetworks, removeNetwork } from './networks.js';
+import { listVolumes, removeVolume } from './volumes.js';
+
+export const TEST_LABEL = 'agentpod.test';
+export const TEST_LABELS: Record<string, string> = {
+  [LABEL_MANAGED]: 'true',
+  [TEST_LABEL]: 'runtime',
+};
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run scripts/test-env.sh`);
+  return value;
+}
+
+export function testHost(): DockerHost {
+  return new DockerHost(parseDockerHost(required('AGENTPOD_TEST_DOCKER_HOST')), {
+    timeoutMs: 30_000,
+  });
+}
+
+export function testImage(kind: 'ECHO' | 'OPENCLAW' | 'BASE'): string {
+  return required(`AGENTPOD_TEST_IMAGE_${kind}`);
+}
+
+/** `aptest-<what>-<random>`: unique per run so a leftover never collides with a new test. */
+export function testName(what: string): string {
+  return `aptest-${what}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Removes every container, network and volume labelled as made by these tests. */
+export async function removeTestObjects(host: DockerHost): Promise<void> {
+  const only = { [TEST_LABEL]: 'runtime' };
+  for (const c of await listContainers(host, only)) {
+    await removeContainer(host, c.id, { force: true });
+  }
+  for (const n of await listNetworks(host, only)) await removeNetwork(host, n.id);
+  for (const v of await listVolumes(host, only)) await removeVolume(host, v.name);
+}
+
+/** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 20_000, intervalMs = 200 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`, { cause: lastError });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
