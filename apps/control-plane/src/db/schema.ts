@@ -45,6 +45,8 @@ export const pods = pgTable(
     pidsLimit: integer('pids_limit').notNull(),
     desiredState: text('desired_state', { enum: ['running', 'stopped'] }).notNull(),
     generation: integer('generation').notNull().default(1),
+    /** A restart is desired state too: the container must have started after this time. */
+    restartRequestedAt: timestamp('restart_requested_at', { withTimezone: true, precision: 3 }),
     /** Set when deletion is requested; the reconciler removes the objects, then the row stays as a tombstone. */
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
     /** With deletion: also remove the state volume. */

@@ -55,6 +55,7 @@ CREATE TABLE "pods" (
 	"pids_limit" integer NOT NULL,
 	"desired_state" text NOT NULL,
 	"generation" integer DEFAULT 1 NOT NULL,
+	"restart_requested_at" timestamp (3) with time zone,
 	"deleted_at" timestamp (3) with time zone,
 	"purge" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,

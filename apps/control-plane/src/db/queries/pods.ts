@@ -35,6 +35,8 @@ export interface PodPatch {
   config?: Record<string, unknown> | undefined;
   resources?: PodResources | undefined;
   desiredState?: PowerState | undefined;
+  /** Ask for the container to be restarted (it must start after now). */
+  restart?: boolean | undefined;
   /** Encrypted values to set, and names to remove. */
   secrets?: { set: Record<string, string>; unset: string[] } | undefined;
 }
@@ -52,6 +54,7 @@ function toPod(row: PodRow, secretRefs: string[]): Pod {
     resources: { memoryMb: row.memoryMb, cpus: row.cpus, pidsLimit: row.pidsLimit },
     desiredState: row.desiredState,
     generation: row.generation,
+    restartRequestedAt: row.restartRequestedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -199,6 +202,7 @@ export async function updatePod(db: Database, id: string, patch: PodPatch): Prom
           ...(patch.image !== undefined && { image: patch.image }),
           ...(patch.config !== undefined && { config: patch.config }),
           ...(patch.desiredState !== undefined && { desiredState: patch.desiredState }),
+          ...(patch.restart && { restartRequestedAt: sql`now()` }),
           ...(patch.resources !== undefined && {
             memoryMb: patch.resources.memoryMb,
             cpus: patch.resources.cpus,
@@ -270,6 +274,48 @@ export async function writePodStatus(
     .update(podStatus)
     .set({ ...status, updatedAt: sql`now()` })
     .where(eq(podStatus.podId, podId));
+}
+
+export async function countRestart(db: Database, podId: string): Promise<void> {
+  await db
+    .update(podStatus)
+    .set({ restarts: sql`${podStatus.restarts} + 1`, updatedAt: sql`now()` })
+    .where(eq(podStatus.podId, podId));
+}
+
+/** Gives the pod a subnet from the pool unless it has one; the unique index forbids twins. */
+export async function allocatePodSubnet(
+  db: Database,
+  podId: string,
+  pick: (used: ReadonlySet<string>) => string | null,
+): Promise<string> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.select({ podId: podStatus.podId, subnet: podStatus.subnet }).from(podStatus);
+    const own = rows.find((r) => r.podId === podId)?.subnet;
+    if (own) return own;
+    const used = new Set(rows.flatMap((r) => (r.subnet ? [r.subnet] : [])));
+    const subnet = pick(used);
+    if (!subnet) throw new ConflictError('subnet_pool_exhausted', 'the pod subnet pool is full');
+    await tx.update(podStatus).set({ subnet }).where(eq(podStatus.podId, podId));
+    return subnet;
+  });
+}
+
+/** Live pods that want to run and were seen running: the candidates for a proxy route. */
+export async function listRunningPods(db: Database) {
+  return db
+    .select({
+      id: pods.id,
+      tenantId: pods.tenantId,
+      subdomain: pods.subdomain,
+      agentType: pods.agentType,
+      desiredState: pods.desiredState,
+      phase: podStatus.phase,
+      ipAddress: podStatus.ipAddress,
+    })
+    .from(pods)
+    .innerJoin(podStatus, eq(podStatus.podId, pods.id))
+    .where(and(isNull(pods.deletedAt), eq(pods.desiredState, 'running'), eq(podStatus.phase, 'running')));
 }
 
 /** Encrypted secret values by name. */

@@ -1,0 +1,171 @@
+import { publicHost } from '@agentpod/shared';
+import type { Database } from '../db/client.js';
+import { listEvents, recordEvent } from '../db/queries/events.js';
+import { getPod } from '../db/queries/pods.js';
+import { AgentPodError, ConflictError } from '../errors.js';
+import type { PodService } from '../pods/service.js';
+import { containerName } from '../reconciler/names.js';
+import {
+  containerLogs,
+  type DockerHost,
+  execInContainer,
+  findContainerByName,
+  followContainerLogs,
+} from '../runtime/index.js';
+import type { ApiInstance } from './app.js';
+import { CapabilityMissingError } from './problem.js';
+import {
+  AccessLinkResponse,
+  DeviceListResponse,
+  DeviceRequestParams,
+  EventListQuery,
+  EventPage,
+  LogsQuery,
+  LogsResponse,
+  PodIdParams,
+} from './schemas.js';
+
+export interface PodOperationsDeps {
+  db: Database;
+  docker: DockerHost;
+  pods: PodService;
+  baseDomain: string;
+  publicScheme: 'http' | 'https';
+}
+
+/** Events, logs, device pairing and access links: reads and actions on a pod's live agent. */
+export function podOperationRoutes(deps: PodOperationsDeps) {
+  const { db, docker, pods } = deps;
+
+  /** The pod's running container: exec and device pairing need a live agent. */
+  async function runningContainer(podId: string): Promise<string> {
+    const pod = await getPod(db, podId);
+    const container = await findContainerByName(docker, containerName(pod.id));
+    if (!container?.state.running) throw new ConflictError('pod_not_running', `pod ${podId} is not running`);
+    return container.id;
+  }
+
+  async function pairingOf(podId: string) {
+    const pod = await getPod(db, podId);
+    const adapter = pods.adapterFor(pod.agentType);
+    if (!adapter.capabilities.devicePairing || !adapter.devicePairing) {
+      throw new CapabilityMissingError(pod.agentType, 'device pairing');
+    }
+    return { pod, pairing: adapter.devicePairing, containerId: await runningContainer(podId) };
+  }
+
+  return (app: ApiInstance) => {
+    app.get(
+      '/pods/:id/events',
+      { schema: { tags: ['pods'], params: PodIdParams, querystring: EventListQuery, response: { 200: EventPage } } },
+      async (req) => {
+        await getPod(db, req.params.id);
+        return listEvents(db, req.params.id, req.query);
+      },
+    );
+
+    app.get(
+      '/pods/:id/logs',
+      {
+        schema: {
+          tags: ['pods'],
+          description: 'follow=true streams application/x-ndjson lines until the client disconnects.',
+          params: PodIdParams,
+          querystring: LogsQuery,
+          response: { 200: LogsResponse },
+        },
+      },
+      async (req, reply) => {
+        const pod = await getPod(db, req.params.id);
+        const container = await findContainerByName(docker, containerName(pod.id));
+        if (!container) throw new ConflictError('pod_has_no_container', `pod ${pod.id} has no container yet`);
+        if (!req.query.follow) return { lines: await containerLogs(docker, container.id, { tail: req.query.tail }) };
+        // A long-lived stream: Fastify hands over the raw response and stays out of the way.
+        reply.hijack();
+        reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+        const abort = new AbortController();
+        req.raw.on('close', () => abort.abort());
+        try {
+          await followContainerLogs(docker, container.id, {
+            tail: req.query.tail,
+            signal: abort.signal,
+            onLine: (line) => reply.raw.write(`${JSON.stringify(line)}\n`),
+          });
+        } catch (err) {
+          if (!abort.signal.aborted) req.log.warn({ err }, 'log stream ended with an error');
+        } finally {
+          reply.raw.end();
+        }
+        return reply;
+      },
+    );
+
+    app.get(
+      '/pods/:id/devices',
+      { schema: { tags: ['devices'], params: PodIdParams, response: { 200: DeviceListResponse } } },
+      async (req) => {
+        const { pairing, containerId } = await pairingOf(req.params.id);
+        const result = await execInContainer(docker, containerId, pairing.listCommand(), { timeoutMs: 30_000 });
+        if (result.exitCode !== 0) {
+          throw new AgentPodError('device_command_failed', `listing devices failed: ${firstLine(result.stderr || result.stdout)}`);
+        }
+        return pairing.parseList(result.stdout);
+      },
+    );
+
+    for (const verb of ['approve', 'reject'] as const) {
+      app.post(
+        `/pods/:id/devices/:requestId/${verb}`,
+        { schema: { tags: ['devices'], params: DeviceRequestParams, response: { 200: DeviceListResponse } } },
+        async (req) => {
+          const { pod, pairing, containerId } = await pairingOf(req.params.id);
+          const cmd = verb === 'approve' ? pairing.approveCommand(req.params.requestId) : pairing.rejectCommand(req.params.requestId);
+          const result = await execInContainer(docker, containerId, cmd, { timeoutMs: 30_000 });
+          if (result.exitCode !== 0) {
+            throw new ConflictError(
+              'device_request_failed',
+              `could not ${verb} device request ${req.params.requestId}: ${firstLine(result.stderr || result.stdout)}`,
+            );
+          }
+          await recordEvent(db, {
+            podId: pod.id,
+            reason: verb === 'approve' ? 'DeviceApproved' : 'DeviceRejected',
+            message: `device request ${req.params.requestId} ${verb === 'approve' ? 'approved' : 'rejected'}`,
+          });
+          const list = await execInContainer(docker, containerId, pairing.listCommand(), { timeoutMs: 30_000 });
+          return pairing.parseList(list.stdout);
+        },
+      );
+    }
+
+    app.post(
+      '/pods/:id/access-link',
+      {
+        schema: {
+          tags: ['pods'],
+          description: 'The agent UI URL with the pod token in the fragment (never sent to servers). Recorded as an event.',
+          params: PodIdParams,
+          response: { 200: AccessLinkResponse },
+        },
+      },
+      async (req) => {
+        const pod = await getPod(db, req.params.id);
+        const adapter = pods.adapterFor(pod.agentType);
+        if (!adapter.capabilities.accessLink || !adapter.accessUrl) throw new CapabilityMissingError(pod.agentType, 'access links');
+        const origin = `${deps.publicScheme}://${publicHost(pod.subdomain, deps.baseDomain)}`;
+        const url = adapter.accessUrl(origin, await pods.secretsOf(pod.id));
+        await recordEvent(db, { podId: pod.id, reason: 'AccessLinkIssued', message: 'an access link was issued' });
+        return {
+          url,
+          note: adapter.capabilities.devicePairing
+            ? 'a new browser must be approved once: see GET /pods/:id/devices'
+            : 'the link signs the browser in',
+        };
+      },
+    );
+  };
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.slice(0, 300) || 'no output';
+}

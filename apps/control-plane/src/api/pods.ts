@@ -1,0 +1,57 @@
+import { PodWithStatus } from '@agentpod/shared';
+import type { Database } from '../db/client.js';
+import { getPod, listPods } from '../db/queries/pods.js';
+import type { PodService } from '../pods/service.js';
+import type { ApiInstance } from './app.js';
+import { CreatePodBody, DeletePodQuery, PodIdParams, PodListQuery, PodPage, UpdatePodBody } from './schemas.js';
+
+const tags = ['pods'];
+
+/**
+ * Writes return at once with the desired state and the last observed status; the reconciler
+ * does the Docker work and the status catches up (poll GET /pods/:id or its events).
+ */
+export function podRoutes(db: Database, pods: PodService) {
+  return (app: ApiInstance) => {
+    app.post('/pods', { schema: { tags, body: CreatePodBody, response: { 201: PodWithStatus } } }, async (req, reply) =>
+      reply.code(201).send(await pods.create(req.body)),
+    );
+    app.get('/pods', { schema: { tags, querystring: PodListQuery, response: { 200: PodPage } } }, (req) =>
+      listPods(db, req.query),
+    );
+    app.get('/pods/:id', { schema: { tags, params: PodIdParams, response: { 200: PodWithStatus } } }, (req) =>
+      getPod(db, req.params.id),
+    );
+    app.patch(
+      '/pods/:id',
+      {
+        schema: {
+          tags,
+          description:
+            'config is a JSON merge patch (null removes a key); secrets: a value sets, null removes. A changed spec recreates the container; the state volume is kept.',
+          params: PodIdParams,
+          body: UpdatePodBody,
+          response: { 200: PodWithStatus },
+        },
+      },
+      (req) => pods.update(req.params.id, req.body),
+    );
+    app.delete(
+      '/pods/:id',
+      {
+        schema: {
+          tags,
+          description: 'Removes container and network; the state volume is kept unless purge=true.',
+          params: PodIdParams,
+          querystring: DeletePodQuery,
+          response: { 202: PodWithStatus },
+        },
+      },
+      async (req, reply) => reply.code(202).send(await pods.delete(req.params.id, { purge: req.query.purge })),
+    );
+    const power = { schema: { tags, params: PodIdParams, response: { 202: PodWithStatus } } };
+    app.post('/pods/:id/start', power, async (req, reply) => reply.code(202).send(await pods.setPower(req.params.id, 'running')));
+    app.post('/pods/:id/stop', power, async (req, reply) => reply.code(202).send(await pods.setPower(req.params.id, 'stopped')));
+    app.post('/pods/:id/restart', power, async (req, reply) => reply.code(202).send(await pods.restart(req.params.id)));
+  };
+}

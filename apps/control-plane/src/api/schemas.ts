@@ -1,0 +1,100 @@
+import {
+  DnsLabel,
+  PodEvent,
+  PodId,
+  PodPhase,
+  PodResources,
+  PodWithStatus,
+  PowerState,
+  Subdomain,
+  Tenant,
+  TenantId,
+} from '@agentpod/shared';
+import { z } from 'zod';
+
+// Request schemas are strict: an unknown field is a 400, never silently dropped.
+
+export const IdParams = z.strictObject({ id: z.string() });
+export const PodIdParams = z.strictObject({ id: PodId });
+export const TenantIdParams = z.strictObject({ id: TenantId });
+
+/** `registry/name:tag` or `name@sha256:…`, no whitespace. */
+const ImageRef = z
+  .string()
+  .max(512)
+  .regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/, 'must be an image reference like registry/name:tag');
+
+const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+};
+
+export const CreateTenantBody = z.strictObject({
+  name: DnsLabel,
+  displayName: z.string().min(1).max(200).optional(),
+});
+export const UpdateTenantBody = z.strictObject({ displayName: z.string().min(1).max(200) });
+export const TenantListQuery = z.strictObject(PageQuery);
+export const TenantPage = z.object({ items: z.array(Tenant), nextCursor: z.string().nullable() });
+
+const SecretValue = z.string().min(1).max(16_384);
+
+export const CreatePodBody = z.strictObject({
+  tenantId: TenantId,
+  name: z.string().min(1).max(200).optional(),
+  subdomain: Subdomain,
+  agentType: z.string().min(1).max(64).default('openclaw'),
+  image: ImageRef.optional(),
+  config: z.record(z.string(), z.unknown()).default({}),
+  secrets: z.record(z.string(), SecretValue).default({}),
+  resources: PodResources.partial().strict().optional(),
+  desiredState: PowerState.default('running'),
+});
+
+export const UpdatePodBody = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    image: ImageRef.nullable().optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    secrets: z.record(z.string(), SecretValue.nullable()).optional(),
+    resources: PodResources.partial().strict().optional(),
+    desiredState: PowerState.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'the body must change at least one field' });
+
+export const PodListQuery = z.strictObject({
+  ...PageQuery,
+  tenantId: TenantId.optional(),
+  agentType: z.string().max(64).optional(),
+  phase: PodPhase.optional(),
+});
+export const PodPage = z.object({ items: z.array(PodWithStatus), nextCursor: z.string().nullable() });
+
+export const DeletePodQuery = z.strictObject({
+  purge: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+
+export const EventListQuery = z.strictObject(PageQuery);
+export const EventPage = z.object({ items: z.array(PodEvent), nextCursor: z.string().nullable() });
+
+export const LogsQuery = z.strictObject({
+  tail: z.coerce.number().int().min(0).max(10_000).default(200),
+  follow: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+export const LogLine = z.object({ stream: z.enum(['stdout', 'stderr']), text: z.string() });
+export const LogsResponse = z.object({ lines: z.array(LogLine) });
+
+export const DeviceRequestParams = z.strictObject({
+  id: PodId,
+  requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be a device request id'),
+});
+const Device = z.object({
+  requestId: z.string().nullable(),
+  deviceId: z.string(),
+  clientId: z.string().nullable(),
+  platform: z.string().nullable(),
+  scopes: z.array(z.string()),
+  at: z.string().nullable(),
+});
+export const DeviceListResponse = z.object({ pending: z.array(Device), paired: z.array(Device) });
+export const AccessLinkResponse = z.object({ url: z.string(), note: z.string() });

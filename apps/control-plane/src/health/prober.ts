@@ -1,0 +1,116 @@
+import type { HttpProbe } from '@agentpod/shared';
+
+export type ProbeHealth = 'unknown' | 'healthy' | 'unhealthy';
+
+export interface ProbeTarget {
+  podId: string;
+  /** `http://10.213.0.2:18789` */
+  baseUrl: string;
+  probe: HttpProbe;
+}
+
+interface PodProbeState {
+  health: ProbeHealth;
+  failures: number;
+  /** Failures before this time do not count: the agent is still starting. */
+  graceUntil: number;
+  lastProbeAt: number;
+}
+
+export interface ProberOptions {
+  /** Pods to probe now (running, with an address). */
+  targets: () => Promise<ProbeTarget[]>;
+  /** Called when a pod's health changes; the reconciler acts on it. */
+  onChange: (podId: string, health: ProbeHealth, detail: string) => void;
+  tickMs: number;
+  now?: () => number;
+}
+
+/**
+ * Probes each running pod's liveness endpoint over HTTP from the control plane, counting
+ * consecutive failures against the adapter's threshold. It only reports; the reconciler
+ * decides to restart (plan() sees `unhealthy`).
+ */
+export class HealthProber {
+  private readonly states = new Map<string, PodProbeState>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ProberOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.opts.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  healthOf(podId: string): ProbeHealth {
+    return this.states.get(podId)?.health ?? 'unknown';
+  }
+
+  /** A new or restarted container: forget its history and give it its start-up grace again. */
+  reset(podId: string): void {
+    this.states.delete(podId);
+  }
+
+  /** One round over all targets (exported for tests; the timer calls it). */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const targets = await this.opts.targets();
+      const live = new Set(targets.map((t) => t.podId));
+      for (const podId of this.states.keys()) if (!live.has(podId)) this.states.delete(podId);
+      await Promise.all(targets.map((t) => this.probeIfDue(t)));
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async probeIfDue(target: ProbeTarget): Promise<void> {
+    const now = this.now();
+    let state = this.states.get(target.podId);
+    if (!state) {
+      state = { health: 'unknown', failures: 0, graceUntil: now + target.probe.initialDelayMs, lastProbeAt: 0 };
+      this.states.set(target.podId, state);
+    }
+    if (now - state.lastProbeAt < target.probe.intervalMs) return;
+    state.lastProbeAt = now;
+    const { ok, detail } = await probeOnce(target);
+    if (ok) {
+      state.failures = 0;
+      if (state.health !== 'healthy') this.transition(target.podId, state, 'healthy', detail);
+      return;
+    }
+    if (now < state.graceUntil) return;
+    state.failures++;
+    if (state.failures >= target.probe.failureThreshold && state.health !== 'unhealthy') {
+      this.transition(target.podId, state, 'unhealthy', `${detail} (${state.failures} consecutive failures)`);
+    }
+  }
+
+  private transition(podId: string, state: PodProbeState, health: ProbeHealth, detail: string): void {
+    state.health = health;
+    this.opts.onChange(podId, health, detail);
+  }
+}
+
+async function probeOnce(target: ProbeTarget): Promise<{ ok: boolean; detail: string }> {
+  const url = `${target.baseUrl}${target.probe.path}`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(target.probe.timeoutMs), redirect: 'manual' });
+    await res.body?.cancel();
+    const ok = res.status === target.probe.expectStatus;
+    return { ok, detail: `GET ${target.probe.path} answered ${res.status}` };
+  } catch (err) {
+    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${target.probe.timeoutMs} ms` : (err as Error).message;
+    return { ok: false, detail: `GET ${target.probe.path} failed: ${reason}` };
+  }
+}

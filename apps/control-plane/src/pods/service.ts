@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import type { AgentAdapter, PodResources, PodWithStatus, PowerState } from '@agentpod/shared';
+import type { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { createPod, getPod, getPodSecrets, type PodPatch, requestPodDeletion, updatePod } from '../db/queries/pods.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { AdapterLookup } from '../reconciler/reconcile.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+
+export interface PodServiceDeps {
+  db: Database;
+  adapters: AdapterLookup;
+  secrets: SecretBox;
+  /** Wakes the reconciler for this pod at once. */
+  notify: (podId: string) => void;
+}
+
+export interface CreatePodInput {
+  tenantId: string;
+  name?: string | undefined;
+  subdomain: string;
+  agentType: string;
+  image?: string | undefined;
+  config: Record<string, unknown>;
+  secrets: Record<string, string>;
+  resources?: Partial<PodResources> | undefined;
+  desiredState: PowerState;
+}
+
+export interface UpdatePodInput {
+  name?: string | undefined;
+  image?: string | null | undefined;
+  /** A JSON merge patch (RFC 7386) of the config: null removes a key. */
+  config?: Record<string, unknown> | undefined;
+  /** A value sets the secret, null removes it. */
+  secrets?: Record<string, string | null> | undefined;
+  resources?: Partial<PodResources> | undefined;
+  desiredState?: PowerState | undefined;
+}
+
+/**
+ * Pod writes in the product's terms: validates against the pod's adapter, encrypts secrets,
+ * writes desired state (bumping the generation) and wakes the reconciler. It does no Docker
+ * work itself.
+ */
+export class PodService {
+  constructor(private readonly deps: PodServiceDeps) {}
+
+  async create(input: CreatePodInput): Promise<PodWithStatus> {
+    const adapter = this.adapterFor(input.agentType);
+    const config = validateConfig(adapter, input.config);
+    checkSecretNames(adapter, input.secrets);
+    const plain: Record<string, string> = { ...input.secrets };
+    for (const name of adapter.generatedSecrets) plain[name] = randomBytes(32).toString('base64url');
+    const pod = await createPod(this.deps.db, {
+      tenantId: input.tenantId,
+      name: input.name ?? input.subdomain,
+      subdomain: input.subdomain,
+      agentType: adapter.id,
+      image: input.image ?? null,
+      config,
+      resources: { ...adapter.defaultResources, ...input.resources },
+      desiredState: input.desiredState,
+      secrets: this.encryptAll(plain),
+    });
+    this.deps.notify(pod.id);
+    return pod;
+  }
+
+  async update(id: string, input: UpdatePodInput): Promise<PodWithStatus> {
+    const current = await this.live(id);
+    const adapter = this.adapterFor(current.agentType);
+    const patch: PodPatch = {
+      name: input.name,
+      image: input.image,
+      desiredState: input.desiredState,
+      resources: input.resources && { ...current.resources, ...input.resources },
+    };
+    if (input.config) patch.config = validateConfig(adapter, mergePatch(current.config, input.config));
+    if (input.secrets) {
+      const set = Object.fromEntries(
+        Object.entries(input.secrets).filter((e): e is [string, string] => e[1] !== null),
+      );
+      checkSecretNames(adapter, input.secrets);
+      patch.secrets = {
+        set: this.encryptAll(set),
+        unset: Object.keys(input.secrets).filter((k) => input.secrets?.[k] === null),
+      };
+    }
+    const pod = await updatePod(this.deps.db, id, patch);
+    this.deps.notify(id);
+    return pod;
+  }
+
+  async setPower(id: string, desiredState: PowerState): Promise<PodWithStatus> {
+    await this.live(id);
+    const pod = await updatePod(this.deps.db, id, { desiredState });
+    this.deps.notify(id);
+    return pod;
+  }
+
+  /** Restart is desired state too: "running, and started after now". */
+  async restart(id: string): Promise<PodWithStatus> {
+    const current = await this.live(id);
+    if (current.desiredState !== 'running') {
+      throw new ConflictError('pod_stopped', `pod ${id} is stopped; start it instead of restarting it`);
+    }
+    const pod = await updatePod(this.deps.db, id, { restart: true });
+    this.deps.notify(id);
+    return pod;
+  }
+
+  async delete(id: string, opts: { purge: boolean }): Promise<PodWithStatus> {
+    const pod = await requestPodDeletion(this.deps.db, id, opts);
+    this.deps.notify(id);
+    return pod;
+  }
+
+  /** Decrypted secrets, for server-side use only (access links); never returned by the API. */
+  async secretsOf(id: string): Promise<Record<string, string>> {
+    return this.deps.secrets.decryptAll(await getPodSecrets(this.deps.db, id));
+  }
+
+  adapterFor(agentType: string): AgentAdapter {
+    try {
+      return this.deps.adapters.get(agentType);
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        throw new ValidationError(`unknown agent type ${agentType}`, [{ path: 'agentType', message: 'unknown agent type' }]);
+      }
+      throw err;
+    }
+  }
+
+  private async live(id: string): Promise<PodWithStatus> {
+    const pod = await getPod(this.deps.db, id);
+    if (pod.deletedAt) throw new ConflictError('pod_deleted', `pod ${id} is being deleted`);
+    return pod;
+  }
+
+  private encryptAll(values: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, this.deps.secrets.encrypt(v)]));
+  }
+}
+
+function validateConfig(adapter: AgentAdapter, config: Record<string, unknown>): Record<string, unknown> {
+  const parsed = (adapter.configSchema as z.ZodType<Record<string, unknown>>).safeParse(config);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `config is not valid for ${adapter.displayName}`,
+      parsed.error.issues.map((i) => ({ path: ['config', ...i.path.map(String)].join('.'), message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
+function checkSecretNames(adapter: AgentAdapter, secrets: Record<string, unknown>): void {
+  const unknown = Object.keys(secrets).filter((k) => !adapter.secretFields.includes(k));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      `${adapter.displayName} has no secret named ${unknown.join(', ')} (it has: ${adapter.secretFields.join(', ') || 'none'})`,
+      unknown.map((k) => ({ path: `secrets.${k}`, message: 'unknown secret' })),
+    );
+  }
+}
+
+/** RFC 7386 JSON merge patch: objects merge recursively, null deletes, anything else replaces. */
+export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else if (isPlainObject(value) && isPlainObject(result[key])) {
+      result[key] = mergePatch(result[key] as Record<string, unknown>, value);
+    } else result[key] = value;
+  }
+  return result;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,143 @@
+import type { EventReason, EventType, Pod } from '@agentpod/shared';
+import type { Database } from '../db/client.js';
+import { recordEvent } from '../db/queries/events.js';
+import { countRestart, writePodStatus } from '../db/queries/pods.js';
+import {
+  createContainer,
+  DockerConflictError,
+  type DockerHost,
+  ensureNetwork,
+  ensureVolume,
+  removeContainer,
+  removeNetwork,
+  removeVolume,
+  restartContainer,
+  startContainer,
+  stopContainer,
+  writeFiles,
+} from '../runtime/index.js';
+import { containerName, networkName, volumeName } from './names.js';
+import type { Action, ObservedPod } from './plan.js';
+import { ownershipLabels, type PodSpec } from './spec.js';
+import { gatewayOf } from './subnets.js';
+
+export interface ExecuteDeps {
+  db: Database;
+  docker: DockerHost;
+  stopTimeoutSeconds: number;
+  /** Forget probe results of a container that is being replaced or restarted. */
+  resetHealth: (podId: string) => void;
+}
+
+export interface ExecutionTarget {
+  pod: Pod;
+  spec: PodSpec | null;
+  subnet: string | null;
+  observed: ObservedPod;
+}
+
+/**
+ * Carries out the planned actions in order with thin Docker calls, recording an event with a
+ * stable reason after each one succeeds. It decides nothing: plan() did.
+ */
+export async function executeActions(deps: ExecuteDeps, target: ExecutionTarget, actions: Action[]): Promise<void> {
+  const { db, docker } = deps;
+  const { pod, spec } = target;
+  const event = (reason: EventReason, message: string, type: EventType = 'normal') =>
+    recordEvent(db, { podId: pod.id, type, reason, message });
+  const needSpec = (): PodSpec => {
+    if (!spec) throw new Error(`pod ${pod.id} has no rendered spec`);
+    return spec;
+  };
+  let containerId = target.observed.container?.id ?? null;
+  let replaced = false;
+
+  for (const action of actions) {
+    switch (action.type) {
+      case 'ensureNetwork': {
+        if (!target.subnet) throw new Error(`pod ${pod.id} has no subnet allocated`);
+        await ensureNetwork(docker, {
+          name: networkName(pod.id),
+          labels: ownershipLabels(pod),
+          subnet: target.subnet,
+          gateway: gatewayOf(target.subnet),
+        });
+        break;
+      }
+      case 'ensureVolume':
+        await ensureVolume(docker, { name: volumeName(pod.id), labels: ownershipLabels(pod) });
+        break;
+      case 'removeContainer':
+        if (containerId) await removeContainer(docker, containerId, { force: true });
+        deps.resetHealth(pod.id);
+        replaced = action.reason === 'specChanged';
+        containerId = null;
+        break;
+      case 'createContainer': {
+        const s = needSpec();
+        try {
+          containerId = await createContainer(docker, s.container);
+        } catch (err) {
+          // Made by an earlier attempt that died before it could record it: same name, same spec.
+          if (!(err instanceof DockerConflictError)) throw err;
+          containerId = containerName(pod.id);
+        }
+        await event(replaced ? 'Recreated' : 'Created', `container ${containerName(pod.id)} created (spec ${s.hash})`);
+        break;
+      }
+      case 'startContainer': {
+        const s = needSpec();
+        const id = containerId ?? containerName(pod.id);
+        // Files are rewritten before every start, so a crash between create and start can never
+        // leave a container running on stale or missing configuration.
+        if (s.files.length > 0) {
+          const [uid, gid] = (s.container.user ?? '0:0').split(':').map(Number);
+          await writeFiles(
+            docker,
+            id,
+            s.stateMountPath,
+            s.files.map((f) => ({ ...f, uid: uid ?? 0, gid: gid ?? uid ?? 0 })),
+          );
+          await event('ConfigWritten', `wrote ${s.files.map((f) => f.path).join(', ')} to the state volume`);
+        }
+        await startContainer(docker, id);
+        deps.resetHealth(pod.id);
+        await event('Started', 'container started');
+        break;
+      }
+      case 'stopContainer':
+        if (containerId) await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+        await event('Stopped', 'container stopped');
+        break;
+      case 'restartContainer':
+        if (containerId) await restartContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+        deps.resetHealth(pod.id);
+        await countRestart(db, pod.id);
+        await event(
+          'Restarted',
+          action.reason === 'unhealthy' ? 'restarted after failing its health checks' : 'restarted on request',
+          action.reason === 'unhealthy' ? 'warning' : 'normal',
+        );
+        break;
+      case 'removeNetwork':
+        await removeNetwork(docker, networkName(pod.id));
+        break;
+      case 'removeVolume':
+        await removeVolume(docker, volumeName(pod.id));
+        await event('Purged', `state volume ${volumeName(pod.id)} removed`);
+        break;
+      case 'finishDeletion':
+        await writePodStatus(db, pod.id, {
+          phase: 'deleted',
+          containerId: null,
+          ipAddress: null,
+          subnet: null,
+          health: 'unknown',
+          lastError: null,
+          observedGeneration: pod.generation,
+        });
+        await event('Deleted', 'container and network removed; the state volume was kept unless purged');
+        break;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { type DesiredPod, type ObservedPod, plan } from './plan.js';
+import type { PodSpec } from './spec.js';
+
+const spec = { hash: 'h1' } as PodSpec;
+const running: DesiredPod = { deleting: false, purge: false, power: 'running', restartRequestedAt: null, spec };
+const nothing: ObservedPod = { networkExists: false, volumeExists: false, container: null, health: 'unknown' };
+const container = (over: Partial<NonNullable<ObservedPod['container']>> = {}) => ({
+  id: 'c1',
+  running: true,
+  specHash: 'h1',
+  startedAt: new Date('2026-01-01T00:00:00Z'),
+  ...over,
+});
+const converged: ObservedPod = { networkExists: true, volumeExists: true, container: container(), health: 'healthy' };
+const types = (d: DesiredPod, o: ObservedPod) => plan(d, o).map((a) => a.type);
+
+describe('plan', () => {
+  it('creates network, volume and container for a new pod, in that order', () => {
+    expect(types(running, nothing)).toEqual(['ensureNetwork', 'ensureVolume', 'createContainer', 'startContainer']);
+  });
+
+  it('does nothing when Docker matches the desired state', () => {
+    expect(plan(running, converged)).toEqual([]);
+  });
+
+  it('recreates the container, keeping the volume, when the spec hash changed', () => {
+    const o = { ...converged, container: container({ specHash: 'old' }) };
+    expect(plan({ ...running }, o)).toEqual([
+      { type: 'removeContainer', reason: 'specChanged' },
+      { type: 'createContainer' },
+      { type: 'startContainer' },
+    ]);
+  });
+
+  it('only finishes creating after a crash mid-create: an existing container is reused, not twinned', () => {
+    const o = { ...converged, container: container({ running: false }) };
+    expect(types(running, o)).toEqual(['startContainer']);
+  });
+
+  it('stops a running container when desired stopped, and leaves a stopped one alone', () => {
+    const stopped = { ...running, power: 'stopped' as const };
+    expect(types(stopped, converged)).toEqual(['stopContainer']);
+    expect(types(stopped, { ...converged, container: container({ running: false }) })).toEqual([]);
+    expect(types(stopped, nothing)).toEqual([]);
+  });
+
+  it('restarts once for a restart request made after the container started', () => {
+    const asked = { ...running, restartRequestedAt: new Date('2026-01-02T00:00:00Z') };
+    expect(plan(asked, converged)).toEqual([{ type: 'restartContainer', reason: 'requested' }]);
+    const after = { ...converged, container: container({ startedAt: new Date('2026-01-02T00:00:01Z') }) };
+    expect(plan(asked, after)).toEqual([]);
+  });
+
+  it('restarts an unhealthy container', () => {
+    expect(plan(running, { ...converged, health: 'unhealthy' })).toEqual([
+      { type: 'restartContainer', reason: 'unhealthy' },
+    ]);
+  });
+
+  it('removes container and network on delete, the volume only with purge, then finishes', () => {
+    const deleting = { ...running, deleting: true, spec: null };
+    expect(types(deleting, converged)).toEqual(['removeContainer', 'removeNetwork', 'finishDeletion']);
+    expect(types({ ...deleting, purge: true }, converged)).toEqual([
+      'removeContainer',
+      'removeNetwork',
+      'removeVolume',
+      'finishDeletion',
+    ]);
+    expect(types({ ...deleting, purge: true }, nothing)).toEqual(['finishDeletion']);
+  });
+});

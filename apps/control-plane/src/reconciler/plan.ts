@@ -1,0 +1,80 @@
+import type { PodSpec } from './spec.js';
+
+/** What the reconciler wants: read from the pod row, rendered by its adapter. */
+export interface DesiredPod {
+  deleting: boolean;
+  purge: boolean;
+  power: 'running' | 'stopped';
+  /** The container must have started after this. */
+  restartRequestedAt: Date | null;
+  /** Null while deleting: nothing is rendered for a pod on its way out. */
+  spec: PodSpec | null;
+}
+
+/** What Docker (and the prober) reported for the pod's objects. */
+export interface ObservedPod {
+  networkExists: boolean;
+  volumeExists: boolean;
+  container: {
+    id: string;
+    running: boolean;
+    specHash: string | null;
+    startedAt: Date | null;
+  } | null;
+  /** From the health prober; 'unhealthy' means its failure threshold was crossed. */
+  health: 'unknown' | 'healthy' | 'unhealthy';
+}
+
+export type Action =
+  | { type: 'ensureNetwork' }
+  | { type: 'ensureVolume' }
+  | { type: 'createContainer' }
+  | { type: 'startContainer' }
+  | { type: 'stopContainer' }
+  | { type: 'restartContainer'; reason: 'requested' | 'unhealthy' }
+  | { type: 'removeContainer'; reason: 'specChanged' | 'deleting' }
+  | { type: 'removeNetwork' }
+  | { type: 'removeVolume' }
+  | { type: 'finishDeletion' };
+
+/**
+ * The whole decision of a reconcile, as a pure function: the same desired and observed state
+ * always give the same actions, in the order they must run. It never looks at what woke it.
+ */
+export function plan(desired: DesiredPod, observed: ObservedPod): Action[] {
+  const { container } = observed;
+  if (desired.deleting) {
+    return [
+      ...(container ? [{ type: 'removeContainer', reason: 'deleting' } as const] : []),
+      ...(observed.networkExists ? [{ type: 'removeNetwork' } as const] : []),
+      ...(desired.purge && observed.volumeExists ? [{ type: 'removeVolume' } as const] : []),
+      { type: 'finishDeletion' },
+    ];
+  }
+  if (desired.power === 'stopped') {
+    return container?.running ? [{ type: 'stopContainer' }] : [];
+  }
+
+  const spec = desired.spec;
+  if (!spec) throw new Error('a pod that is not being deleted needs a rendered spec');
+  const actions: Action[] = [];
+  if (!observed.networkExists) actions.push({ type: 'ensureNetwork' });
+  if (!observed.volumeExists) actions.push({ type: 'ensureVolume' });
+
+  if (!container || container.specHash !== spec.hash) {
+    if (container) actions.push({ type: 'removeContainer', reason: 'specChanged' });
+    actions.push({ type: 'createContainer' }, { type: 'startContainer' });
+    return actions;
+  }
+  if (!container.running) {
+    actions.push({ type: 'startContainer' });
+    return actions;
+  }
+  const requested = desired.restartRequestedAt;
+  if (requested && (!container.startedAt || container.startedAt < requested)) {
+    actions.push({ type: 'restartContainer', reason: 'requested' });
+  } else if (observed.health === 'unhealthy') {
+    actions.push({ type: 'restartContainer', reason: 'unhealthy' });
+  }
+  return actions;
+}

@@ -1,0 +1,154 @@
+import type { AgentAdapter, PodPhase, PodWithStatus } from '@agentpod/shared';
+import { publicHost } from '@agentpod/shared';
+import type { Database } from '../db/client.js';
+import { recordEvent } from '../db/queries/events.js';
+import { allocatePodSubnet, getPod, getPodSecrets, isPurgeRequested, writePodStatus } from '../db/queries/pods.js';
+import { NotFoundError } from '../errors.js';
+import type { DockerHost } from '../runtime/index.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { type ExecuteDeps, executeActions } from './execute.js';
+import { networkName } from './names.js';
+import { observePod } from './observe.js';
+import { type DesiredPod, type ObservedPod, plan } from './plan.js';
+import { TerminalError, type ReconcileResult } from './queue.js';
+import { buildPodSpec, type PodSpec } from './spec.js';
+import { allocateSubnet, gatewayOf, type SubnetPool } from './subnets.js';
+
+export interface AdapterLookup {
+  get(agentType: string): AgentAdapter;
+  defaultImageFor(agentType: string): string;
+}
+
+export interface HealthSource {
+  healthOf(podId: string): ObservedPod['health'];
+  reset(podId: string): void;
+}
+
+export interface ReconcileDeps {
+  db: Database;
+  docker: DockerHost;
+  adapters: AdapterLookup;
+  secrets: SecretBox;
+  health: HealthSource;
+  subnetPool: SubnetPool;
+  baseDomain: string;
+  /** `https` in production; the scheme of the pods' public origin. */
+  publicScheme: 'http' | 'https';
+  stopTimeoutSeconds: number;
+}
+
+/** While the agent is starting or its health is unknown, look again this soon. */
+const SETTLING_RECHECK_MS = 5_000;
+
+/**
+ * Level-triggered: reads the pod row and what Docker has for it, plans, acts, then writes the
+ * status from a fresh look at Docker. It never asks what woke it.
+ */
+export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<ReconcileResult> {
+  let pod: PodWithStatus;
+  try {
+    pod = await getPod(deps.db, podId);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+  if (pod.deletedAt && pod.status.phase === 'deleted') return undefined;
+
+  const deleting = pod.deletedAt !== null;
+  const subnet = deleting ? pod.status.subnet : await allocatePodSubnet(deps.db, pod.id, (used) => allocateSubnet(deps.subnetPool, used));
+  const spec = deleting || !subnet ? null : await renderSpec(deps, pod, subnet);
+  const desired: DesiredPod = {
+    deleting,
+    purge: deleting && (await isPurgeRequested(deps.db, pod.id)),
+    power: pod.desiredState,
+    restartRequestedAt: pod.restartRequestedAt ? new Date(pod.restartRequestedAt) : null,
+    spec,
+  };
+
+  const before = await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
+  const actions = plan(desired, before.observed);
+  const executeDeps: ExecuteDeps = {
+    db: deps.db,
+    docker: deps.docker,
+    stopTimeoutSeconds: deps.stopTimeoutSeconds,
+    resetHealth: (id) => deps.health.reset(id),
+  };
+  await executeActions(executeDeps, { pod, spec, subnet, observed: before.observed }, actions);
+  if (actions.some((a) => a.type === 'finishDeletion')) return undefined;
+
+  // Status is written last, from what Docker says now, never from what we meant to do.
+  const after = await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
+  const view = after.container;
+  const running = view?.state.running ?? false;
+  const health = running ? (after.observed.health === 'unknown' ? 'starting' : after.observed.health) : 'unknown';
+  await writePodStatus(deps.db, pod.id, {
+    phase: phaseOf(pod, view?.state.status ?? null, running),
+    containerId: view?.id ?? null,
+    ipAddress: (view && view.networks[networkName(pod.id)]) || null,
+    specHash: after.observed.container?.specHash ?? null,
+    health,
+    lastError: null,
+    observedGeneration: pod.generation,
+  });
+  const settling = !deleting && pod.desiredState === 'running' && (!running || health !== 'healthy');
+  return settling ? { requeueAfterMs: SETTLING_RECHECK_MS } : undefined;
+}
+
+function phaseOf(pod: PodWithStatus, dockerStatus: string | null, running: boolean): PodPhase {
+  if (pod.deletedAt) return 'deleting';
+  if (running) return 'running';
+  if (pod.desiredState === 'stopped') return 'stopped';
+  if (dockerStatus === 'restarting' || dockerStatus === 'created') return 'starting';
+  return dockerStatus === null ? 'pending' : 'failed';
+}
+
+async function renderSpec(deps: ReconcileDeps, pod: PodWithStatus, subnet: string): Promise<PodSpec> {
+  let adapter: AgentAdapter;
+  try {
+    adapter = deps.adapters.get(pod.agentType);
+  } catch (err) {
+    throw new TerminalError(`unknown agent type ${pod.agentType}: ${(err as Error).message}`);
+  }
+  const parsed = adapter.configSchema.safeParse(pod.config);
+  if (!parsed.success) {
+    throw new TerminalError(`the pod's config no longer matches the ${adapter.id} schema: ${parsed.error.message}`);
+  }
+  const secrets = deps.secrets.decryptAll(await getPodSecrets(deps.db, pod.id));
+  const plan = adapter.render(
+    { id: pod.id, tenantId: pod.tenantId, subdomain: pod.subdomain, image: pod.image, config: parsed.data },
+    {
+      defaultImage: deps.adapters.defaultImageFor(adapter.id),
+      publicOrigin: `${deps.publicScheme}://${publicHost(pod.subdomain, deps.baseDomain)}`,
+      // The proxy runs on the host, which the pod sees as its network's gateway: trust only that.
+      proxyAddresses: [`${gatewayOf(subnet)}/32`],
+      secrets,
+    },
+  );
+  return buildPodSpec(pod, plan);
+}
+
+/**
+ * Notes a failed reconcile on the pod: lastError always, an event only when the message changes,
+ * so a retry loop does not flood the event list. A terminal failure also marks the pod failed.
+ */
+export async function recordReconcileFailure(
+  db: Database,
+  podId: string,
+  err: unknown,
+  retryInMs: number | null,
+): Promise<void> {
+  const message = err instanceof Error ? err.message : String(err);
+  try {
+    const pod = await getPod(db, podId);
+    await writePodStatus(db, podId, { lastError: message, ...(retryInMs === null && { phase: 'failed' }) });
+    if (pod.status.lastError === message) return;
+    await recordEvent(db, {
+      podId,
+      type: 'warning',
+      reason: 'ReconcileFailed',
+      message: retryInMs === null ? message : `${message} (retrying in ${Math.ceil(retryInMs / 1000)} s)`,
+    });
+  } catch (inner) {
+    if (!(inner instanceof NotFoundError)) throw inner;
+  }
+}

@@ -1,0 +1,177 @@
+import { recordEvent } from '../db/queries/events.js';
+import { getPod, listPodIdsToReconcile } from '../db/queries/pods.js';
+import type { Logger } from '../logger.js';
+import { type DockerEvent, DockerEventStream, LABEL_MANAGED, LABEL_POD_ID } from '../runtime/index.js';
+import type { Leadership } from './leader.js';
+import { WorkQueue } from './queue.js';
+import { type ReconcileDeps, reconcilePod, recordReconcileFailure } from './reconcile.js';
+
+export interface ReconcilerOptions {
+  resyncIntervalMs: number;
+  concurrency: number;
+  backoff: { baseMs: number; maxMs: number };
+  leaderRetryMs: number;
+  /** After every reconcile, whatever its outcome (the proxy sync listens). */
+  onReconciled?: (podId: string) => void;
+}
+
+/** Background parts that run only while this process leads (the prober, the sweeper). */
+export interface LeaderTask {
+  start(): void;
+  stop(): void | Promise<void>;
+}
+
+/**
+ * Runs reconciles: a full resync every `resyncIntervalMs`, at once on every API write
+ * (`notify`), and on Docker events of AgentPod's containers. Only while holding leadership.
+ */
+export class Reconciler {
+  private readonly queue: WorkQueue;
+  private readonly events: DockerEventStream;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private leaderTimer: NodeJS.Timeout | undefined;
+  private leading = false;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: ReconcileDeps & { logger: Logger },
+    private readonly leadership: Leadership,
+    private readonly opts: ReconcilerOptions,
+    private readonly leaderTasks: LeaderTask[] = [],
+  ) {
+    const reconcile = async (id: string) => {
+      try {
+        return await reconcilePod(deps, id);
+      } finally {
+        opts.onReconciled?.(id);
+      }
+    };
+    this.queue = new WorkQueue(reconcile, {
+      concurrency: opts.concurrency,
+      backoff: opts.backoff,
+      onError: (id, err, retryInMs) => {
+        deps.logger.warn({ podId: id, err: (err as Error).message, retryInMs }, 'reconcile failed');
+        recordReconcileFailure(deps.db, id, err, retryInMs).catch((e: unknown) =>
+          deps.logger.error({ podId: id, err: e }, 'could not record a reconcile failure'),
+        );
+      },
+    });
+    this.events = new DockerEventStream(deps.docker, {
+      filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`], event: ['die', 'oom', 'start', 'destroy', 'health_status'] },
+      onEvent: (e) => void this.onDockerEvent(e),
+      onStateChange: (state) => {
+        deps.logger.info({ state }, 'docker event stream');
+        // Events missed while disconnected are gone: a resync catches up on them.
+        if (state === 'connected' && this.leading) void this.resync();
+      },
+      reconnectDelayMs: { min: 500, max: 10_000 },
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.campaign();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.leaderTimer);
+    await this.stepDown();
+    await this.leadership.release();
+  }
+
+  /** An API write changed the pod's desired state. */
+  notify(podId: string): void {
+    if (this.leading) this.queue.add(podId);
+  }
+
+  /** For tests: resolves when no reconcile is queued or running. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async resync(): Promise<void> {
+    try {
+      for (const id of await listPodIdsToReconcile(this.deps.db)) this.queue.add(id);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'resync failed');
+    }
+  }
+
+  /** Called by the leadership when its connection is lost. */
+  lostLeadership(err: Error): void {
+    this.deps.logger.error({ err: err.message }, 'lost reconciler leadership');
+    void this.stepDown().then(() => this.campaign());
+  }
+
+  private async campaign(): Promise<void> {
+    if (this.stopped || this.leading) return;
+    try {
+      if (await this.leadership.tryAcquire()) {
+        this.stepUp();
+        return;
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'could not try for reconciler leadership');
+    }
+    this.leaderTimer = setTimeout(() => void this.campaign(), this.opts.leaderRetryMs);
+    this.leaderTimer.unref();
+  }
+
+  private stepUp(): void {
+    this.leading = true;
+    this.deps.logger.info('this control plane now runs the reconciler');
+    this.queue.start();
+    this.events.start();
+    for (const task of this.leaderTasks) task.start();
+    void this.resync();
+    this.resyncTimer = setInterval(() => void this.resync(), this.opts.resyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  private async stepDown(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    clearInterval(this.resyncTimer);
+    this.events.stop();
+    for (const task of this.leaderTasks) await task.stop();
+    await this.queue.stop();
+  }
+
+  private async onDockerEvent(event: DockerEvent): Promise<void> {
+    const podId = event.attributes[LABEL_POD_ID];
+    if (!podId) return;
+    try {
+      if (event.action === 'oom' || event.action === 'die') await this.recordExit(podId, event);
+    } catch (err) {
+      this.deps.logger.warn({ podId, err: (err as Error).message }, 'could not record a container event');
+    }
+    this.queue.add(podId);
+  }
+
+  /**
+   * An exit AgentPod did not ask for is news; one it caused (stop, restart, recreate, delete)
+   * is not. Those happen while the pod's reconcile runs, and the event arrives during it.
+   */
+  private async recordExit(podId: string, event: DockerEvent): Promise<void> {
+    if (this.queue.isRunning(podId) && event.action === 'die') return;
+    const pod = await getPod(this.deps.db, podId);
+    if (pod.deletedAt || pod.desiredState !== 'running') return;
+    if (event.action === 'oom') {
+      await recordEvent(this.deps.db, { podId, type: 'warning', reason: 'OOMKilled', message: 'the container ran out of memory' });
+      return;
+    }
+    const exitCode = event.attributes.exitCode ?? 'unknown';
+    if (exitCode === '0') return;
+    await recordEvent(this.deps.db, {
+      podId,
+      type: 'warning',
+      reason: 'Died',
+      message: `the container exited with code ${exitCode}`,
+    });
+  }
+}

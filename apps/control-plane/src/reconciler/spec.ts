@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { ContainerPlan, PlannedFile, Pod } from '@agentpod/shared';
+import { stringify } from 'safe-stable-stringify';
+import { type ContainerSpec, LABEL_MANAGED, LABEL_POD_ID, LABEL_SPEC_HASH, LABEL_TENANT_ID } from '../runtime/index.js';
+import { containerName, networkName, volumeName } from './names.js';
+
+/** Everything the reconciler makes for a running pod, derived purely from desired state. */
+export interface PodSpec {
+  container: ContainerSpec;
+  /** Written into the state volume (through the created container) before each start. */
+  files: PlannedFile[];
+  stateMountPath: string;
+  port: number;
+  /** Changes whenever anything above changes: a different hash means recreate. */
+  hash: string;
+}
+
+/** Objects AgentPod owns carry these labels; the sweeper and the event filter rely on them. */
+export function ownershipLabels(pod: Pick<Pod, 'id' | 'tenantId'>): Record<string, string> {
+  return { [LABEL_MANAGED]: 'true', [LABEL_POD_ID]: pod.id, [LABEL_TENANT_ID]: pod.tenantId };
+}
+
+/**
+ * Wraps the adapter's plan in AgentPod's container defaults: its own network and state volume,
+ * resource limits, no capabilities, no privilege escalation, an init process, and a restart
+ * policy so Docker itself revives a crashed agent even while the control plane is down.
+ */
+export function buildPodSpec(pod: Pod, plan: ContainerPlan): PodSpec {
+  const container: ContainerSpec = {
+    name: containerName(pod.id),
+    image: plan.image,
+    ...(plan.command.length > 0 && { cmd: plan.command }),
+    env: plan.env,
+    user: plan.user,
+    ...(plan.workingDir && { workingDir: plan.workingDir }),
+    labels: { ...plan.labels, ...ownershipLabels(pod) },
+    mounts: [{ volume: volumeName(pod.id), target: plan.stateMountPath }],
+    network: { name: networkName(pod.id) },
+    exposedPorts: [plan.port],
+    memoryBytes: pod.resources.memoryMb * 1024 * 1024,
+    nanoCpus: Math.round(pod.resources.cpus * 1e9),
+    pidsLimit: pod.resources.pidsLimit,
+    capDrop: ['ALL'],
+    securityOpt: ['no-new-privileges:true'],
+    init: true,
+    restartPolicy: 'unless-stopped',
+  };
+  const hash = createHash('sha256')
+    .update(stringify({ container, files: plan.files }) ?? '')
+    .digest('hex')
+    .slice(0, 16);
+  container.labels[LABEL_SPEC_HASH] = hash;
+  return { container, files: plan.files, stateMountPath: plan.stateMountPath, port: plan.port, hash };
+}

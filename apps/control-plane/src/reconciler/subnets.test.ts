@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { allocateSubnet, gatewayOf, parseSubnetPool, poolCapacity, subnetAt } from './subnets.js';
+
+describe('pod subnets', () => {
+  const pool = parseSubnetPool('10.213.0.0/16', 28);
+
+  it('fits 4096 /28 networks in a /16, well over 1,000 pods', () => {
+    expect(poolCapacity(pool)).toBe(4096);
+    expect(subnetAt(pool, 0)).toBe('10.213.0.0/28');
+    expect(subnetAt(pool, 1)).toBe('10.213.0.16/28');
+    expect(subnetAt(pool, 4095)).toBe('10.213.255.240/28');
+  });
+
+  it('hands out the lowest free subnet and reports a full pool', () => {
+    expect(allocateSubnet(pool, new Set())).toBe('10.213.0.0/28');
+    expect(allocateSubnet(pool, new Set(['10.213.0.0/28', '10.213.0.32/28']))).toBe('10.213.0.16/28');
+    const small = parseSubnetPool('192.168.50.0/27', 28);
+    expect(allocateSubnet(small, new Set(['192.168.50.0/28', '192.168.50.16/28']))).toBeNull();
+  });
+
+  it('normalises the pool base and derives the gateway', () => {
+    expect(subnetAt(parseSubnetPool('10.213.7.9/16', 28), 0)).toBe('10.213.0.0/28');
+    expect(gatewayOf('10.213.0.16/28')).toBe('10.213.0.17');
+  });
+
+  it('rejects nonsense pools', () => {
+    expect(() => parseSubnetPool('10.213.0.0', 28)).toThrow(/CIDR/);
+    expect(() => parseSubnetPool('10.213.0.0/16', 16)).toThrow(/\/29/);
+    expect(() => parseSubnetPool('300.1.1.1/16', 28)).toThrow(/IPv4/);
+  });
+});

@@ -1,0 +1,85 @@
+import type { Database } from '../db/client.js';
+import { listAllPodIds } from '../db/queries/pods.js';
+import type { Logger } from '../logger.js';
+import {
+  type DockerHost,
+  LABEL_MANAGED,
+  LABEL_POD_ID,
+  listContainers,
+  listNetworks,
+  removeContainer,
+  removeNetwork,
+} from '../runtime/index.js';
+
+export interface SweeperOptions {
+  /** How long an orphan must have been seen before it is removed. */
+  graceMs: number;
+  intervalMs: number;
+  /** Log what would be removed, remove nothing. */
+  dryRun: boolean;
+  now?: () => number;
+}
+
+/**
+ * Removes AgentPod-labelled containers and networks whose pod row does not exist (Nomad's
+ * dangling-container sweeper): leftovers of a restored database or of a manual row delete.
+ * Volumes are never swept: only an explicit purge deletes a tenant's data.
+ */
+export class Sweeper {
+  private readonly firstSeen = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly docker: DockerHost,
+    private readonly logger: Logger,
+    private readonly opts: SweeperOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'sweep failed'));
+    }, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; returns what it removed (or would remove, in dry-run). */
+  async sweep(): Promise<{ containers: string[]; networks: string[] }> {
+    const owned = await listAllPodIds(this.db);
+    const managed = { [LABEL_MANAGED]: 'true' };
+    const [containers, networks] = await Promise.all([
+      listContainers(this.docker, managed),
+      listNetworks(this.docker, managed),
+    ]);
+    const orphans = [
+      ...containers.map((c) => ({ kind: 'container' as const, key: `c:${c.id}`, id: c.id, name: c.name, podId: c.labels[LABEL_POD_ID] })),
+      ...networks.map((n) => ({ kind: 'network' as const, key: `n:${n.id}`, id: n.id, name: n.name, podId: n.labels[LABEL_POD_ID] })),
+    ].filter((o) => o.podId !== undefined && !owned.has(o.podId));
+
+    const now = this.now();
+    const current = new Set(orphans.map((o) => o.key));
+    for (const key of this.firstSeen.keys()) if (!current.has(key)) this.firstSeen.delete(key);
+    const removed = { containers: [] as string[], networks: [] as string[] };
+    // Containers first: a network cannot be removed while a container is attached.
+    for (const o of orphans) {
+      const seen = this.firstSeen.get(o.key) ?? now;
+      this.firstSeen.set(o.key, seen);
+      if (now - seen < this.opts.graceMs) continue;
+      this.logger.warn({ kind: o.kind, name: o.name, podId: o.podId, dryRun: this.opts.dryRun }, 'removing an object with no pod');
+      if (!this.opts.dryRun) {
+        if (o.kind === 'container') await removeContainer(this.docker, o.id, { force: true });
+        else await removeNetwork(this.docker, o.id);
+        this.firstSeen.delete(o.key);
+      }
+      (o.kind === 'container' ? removed.containers : removed.networks).push(o.name);
+    }
+    return removed;
+  }
+}

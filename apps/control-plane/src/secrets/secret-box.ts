@@ -1,0 +1,69 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentPodError, StartupError } from '../errors.js';
+
+const VERSION = 'v1';
+
+/**
+ * Encrypts secret values at rest with AES-256-GCM (node:crypto). A stored value is
+ * `v1:<iv>:<tag>:<ciphertext>`, base64url parts; tampering fails authentication on decrypt.
+ */
+export class SecretBox {
+  private constructor(private readonly key: Buffer) {}
+
+  static fromKey(key: Buffer): SecretBox {
+    if (key.length !== 32) throw new Error('the secret key must be 32 bytes');
+    return new SecretBox(key);
+  }
+
+  /**
+   * The installation's key: AGENTPOD_SECRET_KEY (base64, 32 bytes) when given, otherwise
+   * `<dataDir>/secret.key`, created on first start with mode 0600. Losing it makes stored
+   * secrets unreadable, so it is never regenerated over an existing file.
+   */
+  static load(opts: { keyBase64: string | undefined; dataDir: string }): SecretBox {
+    if (opts.keyBase64) {
+      const key = Buffer.from(opts.keyBase64, 'base64');
+      if (key.length !== 32) {
+        throw new StartupError('config_invalid', 'AGENTPOD_SECRET_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+      }
+      return new SecretBox(key);
+    }
+    const file = join(opts.dataDir, 'secret.key');
+    if (!existsSync(file)) {
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    }
+    chmodSync(file, 0o600);
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length !== 32) {
+      throw new StartupError('config_invalid', `${file} does not hold a 32-byte base64 key; restore it from a backup`);
+    }
+    return new SecretBox(key);
+  }
+
+  encrypt(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [VERSION, iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join(':');
+  }
+
+  decrypt(stored: string): string {
+    const [version, iv, tag, data] = stored.split(':');
+    if (version !== VERSION || !iv || !tag || data === undefined) {
+      throw new AgentPodError('secret_unreadable', 'a stored secret has an unknown format');
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    } catch (err) {
+      throw new AgentPodError('secret_unreadable', 'a stored secret cannot be decrypted with this installation’s key', { cause: err });
+    }
+  }
+
+  decryptAll(stored: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, this.decrypt(v)]));
+  }
+}
