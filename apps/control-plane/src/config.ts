@@ -56,9 +56,20 @@ export interface Config {
   publicScheme: 'https' | 'http';
   /** Adapter id -> image, from AGENTPOD_IMAGE_<ADAPTER> (e.g. AGENTPOD_IMAGE_OPENCLAW). */
   imageOverrides: Record<string, string>;
-  traefik: { providerToken: string | undefined; certResolver: string; tls: 'per-host' | 'wildcard' };
+  traefik: {
+    providerToken: string | undefined;
+    certResolver: string;
+    tls: 'per-host' | 'wildcard';
+  };
   /** Set when AgentPod pushes routes to a Caddy admin API. */
-  caddy: { adminUrl: string; httpsPort: number; tls: 'internal' | 'acme'; acmeEmail: string | undefined } | undefined;
+  caddy:
+    | {
+        adminUrl: string;
+        httpsPort: number;
+        tls: 'internal' | 'acme';
+        acmeEmail: string | undefined;
+      }
+    | undefined;
   sweeper: { graceMs: number; dryRun: boolean };
 }
 
@@ -96,7 +107,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imageOverrides: Object.fromEntries(
       Object.entries(present)
         .filter(([k]) => /^AGENTPOD_IMAGE_[A-Z0-9_]+$/.test(k))
-        .map(([k, v]) => [k.slice('AGENTPOD_IMAGE_'.length).toLowerCase().replaceAll('_', '-'), v as string]),
+        .map(([k, v]) => [
+          k.slice('AGENTPOD_IMAGE_'.length).toLowerCase().replaceAll('_', '-'),
+          v as string,
+        ]),
     ),
     traefik: {
       providerToken: e.AGENTPOD_PROXY_TOKEN,

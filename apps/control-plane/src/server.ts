@@ -23,7 +23,11 @@ export interface ServerOptions {
  * Opens the dependencies, creates the first admin token on a fresh install, listens, and
  * starts the reconciler (which acts only while this process holds leadership).
  */
-export async function startServer(config: Config, logger: Logger, opts: ServerOptions): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  opts: ServerOptions,
+): Promise<RunningServer> {
   const context = await openControlPlane(config, logger);
   const { db, docker } = context;
   const services = createServices(context);

@@ -67,7 +67,13 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
       (await listRunningPods(db)).flatMap((p) => {
         if (!p.ipAddress) return [];
         const adapter = adapters.get(p.agentType);
-        return [{ podId: p.id, baseUrl: `http://${p.ipAddress}:${adapter.containerPort}`, probe: adapter.probes.liveness }];
+        return [
+          {
+            podId: p.id,
+            baseUrl: `http://${p.ipAddress}:${adapter.containerPort}`,
+            probe: adapter.probes.liveness,
+          },
+        ];
       }),
     onChange: (podId, health, detail) => {
       const healthy = health === 'healthy';
@@ -76,7 +82,9 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
         type: healthy ? 'normal' : 'warning',
         reason: healthy ? 'Healthy' : 'HealthCheckFailed',
         message: detail,
-      }).catch((err: unknown) => logger.warn({ podId, err: (err as Error).message }, 'could not record a health event'));
+      }).catch((err: unknown) =>
+        logger.warn({ podId, err: (err as Error).message }, 'could not record a health event'),
+      );
       reconciler?.notify(podId);
     },
   });
@@ -125,10 +133,19 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
       authHook(db, config.traefik.providerToken),
       tenantRoutes(db),
       podRoutes(db, pods),
-      podOperationRoutes({ db, docker, pods, baseDomain: config.baseDomain, publicScheme: config.publicScheme }),
+      podOperationRoutes({
+        db,
+        docker,
+        pods,
+        baseDomain: config.baseDomain,
+        publicScheme: config.publicScheme,
+      }),
       proxyRoutes(routes, {
         certResolver: config.traefik.certResolver,
-        tls: config.traefik.tls === 'wildcard' ? { mode: 'wildcard', baseDomain: config.baseDomain } : { mode: 'per-host' },
+        tls:
+          config.traefik.tls === 'wildcard'
+            ? { mode: 'wildcard', baseDomain: config.baseDomain }
+            : { mode: 'per-host' },
       }),
     ],
   };

@@ -33,6 +33,8 @@ export const Pod = z.object({
   desiredState: PowerState,
   /** Bumped by every write to the desired state. */
   generation: z.int().min(1),
+  /** The container must have started after this time (set by a restart request). */
+  restartRequestedAt: z.iso.datetime().nullable(),
   /** Set once deletion is requested; the pod then stays as a tombstone. */
   deletedAt: z.iso.datetime().nullable(),
   createdAt: z.iso.datetime(),

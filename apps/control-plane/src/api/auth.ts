@@ -30,12 +30,15 @@ export function authHook(db: Database, proxyToken: string | undefined) {
     app.addHook('onRequest', async (req) => {
       const token = bearer(req);
       if (req.routeOptions.config.auth === 'proxy') {
-        if (!proxyToken) throw new UnauthorizedError('the proxy endpoint is disabled: set AGENTPOD_PROXY_TOKEN');
-        if (!token || !sameSecret(token, proxyToken)) throw new UnauthorizedError('a valid proxy token is required');
+        if (!proxyToken)
+          throw new UnauthorizedError('the proxy endpoint is disabled: set AGENTPOD_PROXY_TOKEN');
+        if (!token || !sameSecret(token, proxyToken))
+          throw new UnauthorizedError('a valid proxy token is required');
         return;
       }
       if (!token) throw new UnauthorizedError();
-      if (!(await verifyApiToken(db, token))) throw new UnauthorizedError('the bearer token is invalid or revoked');
+      if (!(await verifyApiToken(db, token)))
+        throw new UnauthorizedError('the bearer token is invalid or revoked');
     });
   };
 }

@@ -41,7 +41,8 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
   async function runningContainer(podId: string): Promise<string> {
     const pod = await getPod(db, podId);
     const container = await findContainerByName(docker, containerName(pod.id));
-    if (!container?.state.running) throw new ConflictError('pod_not_running', `pod ${podId} is not running`);
+    if (!container?.state.running)
+      throw new ConflictError('pod_not_running', `pod ${podId} is not running`);
     return container.id;
   }
 
@@ -57,7 +58,14 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
   return (app: ApiInstance) => {
     app.get(
       '/pods/:id/events',
-      { schema: { tags: ['pods'], params: PodIdParams, querystring: EventListQuery, response: { 200: EventPage } } },
+      {
+        schema: {
+          tags: ['pods'],
+          params: PodIdParams,
+          querystring: EventListQuery,
+          response: { 200: EventPage },
+        },
+      },
       async (req) => {
         await getPod(db, req.params.id);
         return listEvents(db, req.params.id, req.query);
@@ -69,7 +77,8 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
       {
         schema: {
           tags: ['pods'],
-          description: 'follow=true streams application/x-ndjson lines until the client disconnects.',
+          description:
+            'follow=true streams application/x-ndjson lines until the client disconnects.',
           params: PodIdParams,
           querystring: LogsQuery,
           response: { 200: LogsResponse },
@@ -78,11 +87,16 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
       async (req, reply) => {
         const pod = await getPod(db, req.params.id);
         const container = await findContainerByName(docker, containerName(pod.id));
-        if (!container) throw new ConflictError('pod_has_no_container', `pod ${pod.id} has no container yet`);
-        if (!req.query.follow) return { lines: await containerLogs(docker, container.id, { tail: req.query.tail }) };
+        if (!container)
+          throw new ConflictError('pod_has_no_container', `pod ${pod.id} has no container yet`);
+        if (!req.query.follow)
+          return { lines: await containerLogs(docker, container.id, { tail: req.query.tail }) };
         // A long-lived stream: Fastify hands over the raw response and stays out of the way.
         reply.hijack();
-        reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+        reply.raw.writeHead(200, {
+          'content-type': 'application/x-ndjson',
+          'cache-control': 'no-store',
+        });
         const abort = new AbortController();
         req.raw.on('close', () => abort.abort());
         try {
@@ -105,9 +119,14 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
       { schema: { tags: ['devices'], params: PodIdParams, response: { 200: DeviceListResponse } } },
       async (req) => {
         const { pairing, containerId } = await pairingOf(req.params.id);
-        const result = await execInContainer(docker, containerId, pairing.listCommand(), { timeoutMs: 30_000 });
+        const result = await execInContainer(docker, containerId, pairing.listCommand(), {
+          timeoutMs: 30_000,
+        });
         if (result.exitCode !== 0) {
-          throw new AgentPodError('device_command_failed', `listing devices failed: ${firstLine(result.stderr || result.stdout)}`);
+          throw new AgentPodError(
+            'device_command_failed',
+            `listing devices failed: ${firstLine(result.stderr || result.stdout)}`,
+          );
         }
         return pairing.parseList(result.stdout);
       },
@@ -116,10 +135,19 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
     for (const verb of ['approve', 'reject'] as const) {
       app.post(
         `/pods/:id/devices/:requestId/${verb}`,
-        { schema: { tags: ['devices'], params: DeviceRequestParams, response: { 200: DeviceListResponse } } },
+        {
+          schema: {
+            tags: ['devices'],
+            params: DeviceRequestParams,
+            response: { 200: DeviceListResponse },
+          },
+        },
         async (req) => {
           const { pod, pairing, containerId } = await pairingOf(req.params.id);
-          const cmd = verb === 'approve' ? pairing.approveCommand(req.params.requestId) : pairing.rejectCommand(req.params.requestId);
+          const cmd =
+            verb === 'approve'
+              ? pairing.approveCommand(req.params.requestId)
+              : pairing.rejectCommand(req.params.requestId);
           const result = await execInContainer(docker, containerId, cmd, { timeoutMs: 30_000 });
           if (result.exitCode !== 0) {
             throw new ConflictError(
@@ -132,7 +160,9 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
             reason: verb === 'approve' ? 'DeviceApproved' : 'DeviceRejected',
             message: `device request ${req.params.requestId} ${verb === 'approve' ? 'approved' : 'rejected'}`,
           });
-          const list = await execInContainer(docker, containerId, pairing.listCommand(), { timeoutMs: 30_000 });
+          const list = await execInContainer(docker, containerId, pairing.listCommand(), {
+            timeoutMs: 30_000,
+          });
           return pairing.parseList(list.stdout);
         },
       );
@@ -143,7 +173,8 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
       {
         schema: {
           tags: ['pods'],
-          description: 'The agent UI URL with the pod token in the fragment (never sent to servers). Recorded as an event.',
+          description:
+            'The agent UI URL with the pod token in the fragment (never sent to servers). Recorded as an event.',
           params: PodIdParams,
           response: { 200: AccessLinkResponse },
         },
@@ -151,10 +182,15 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
       async (req) => {
         const pod = await getPod(db, req.params.id);
         const adapter = pods.adapterFor(pod.agentType);
-        if (!adapter.capabilities.accessLink || !adapter.accessUrl) throw new CapabilityMissingError(pod.agentType, 'access links');
+        if (!adapter.capabilities.accessLink || !adapter.accessUrl)
+          throw new CapabilityMissingError(pod.agentType, 'access links');
         const origin = `${deps.publicScheme}://${publicHost(pod.subdomain, deps.baseDomain)}`;
         const url = adapter.accessUrl(origin, await pods.secretsOf(pod.id));
-        await recordEvent(db, { podId: pod.id, reason: 'AccessLinkIssued', message: 'an access link was issued' });
+        await recordEvent(db, {
+          podId: pod.id,
+          reason: 'AccessLinkIssued',
+          message: 'an access link was issued',
+        });
         return {
           url,
           note: adapter.capabilities.devicePairing

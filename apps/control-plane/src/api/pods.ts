@@ -3,7 +3,14 @@ import type { Database } from '../db/client.js';
 import { getPod, listPods } from '../db/queries/pods.js';
 import type { PodService } from '../pods/service.js';
 import type { ApiInstance } from './app.js';
-import { CreatePodBody, DeletePodQuery, PodIdParams, PodListQuery, PodPage, UpdatePodBody } from './schemas.js';
+import {
+  CreatePodBody,
+  DeletePodQuery,
+  PodIdParams,
+  PodListQuery,
+  PodPage,
+  UpdatePodBody,
+} from './schemas.js';
 
 const tags = ['pods'];
 
@@ -13,14 +20,20 @@ const tags = ['pods'];
  */
 export function podRoutes(db: Database, pods: PodService) {
   return (app: ApiInstance) => {
-    app.post('/pods', { schema: { tags, body: CreatePodBody, response: { 201: PodWithStatus } } }, async (req, reply) =>
-      reply.code(201).send(await pods.create(req.body)),
+    app.post(
+      '/pods',
+      { schema: { tags, body: CreatePodBody, response: { 201: PodWithStatus } } },
+      async (req, reply) => reply.code(201).send(await pods.create(req.body)),
     );
-    app.get('/pods', { schema: { tags, querystring: PodListQuery, response: { 200: PodPage } } }, (req) =>
-      listPods(db, req.query),
+    app.get(
+      '/pods',
+      { schema: { tags, querystring: PodListQuery, response: { 200: PodPage } } },
+      (req) => listPods(db, req.query),
     );
-    app.get('/pods/:id', { schema: { tags, params: PodIdParams, response: { 200: PodWithStatus } } }, (req) =>
-      getPod(db, req.params.id),
+    app.get(
+      '/pods/:id',
+      { schema: { tags, params: PodIdParams, response: { 200: PodWithStatus } } },
+      (req) => getPod(db, req.params.id),
     );
     app.patch(
       '/pods/:id',
@@ -47,11 +60,18 @@ export function podRoutes(db: Database, pods: PodService) {
           response: { 202: PodWithStatus },
         },
       },
-      async (req, reply) => reply.code(202).send(await pods.delete(req.params.id, { purge: req.query.purge })),
+      async (req, reply) =>
+        reply.code(202).send(await pods.delete(req.params.id, { purge: req.query.purge })),
     );
     const power = { schema: { tags, params: PodIdParams, response: { 202: PodWithStatus } } };
-    app.post('/pods/:id/start', power, async (req, reply) => reply.code(202).send(await pods.setPower(req.params.id, 'running')));
-    app.post('/pods/:id/stop', power, async (req, reply) => reply.code(202).send(await pods.setPower(req.params.id, 'stopped')));
-    app.post('/pods/:id/restart', power, async (req, reply) => reply.code(202).send(await pods.restart(req.params.id)));
+    app.post('/pods/:id/start', power, async (req, reply) =>
+      reply.code(202).send(await pods.setPower(req.params.id, 'running')),
+    );
+    app.post('/pods/:id/stop', power, async (req, reply) =>
+      reply.code(202).send(await pods.setPower(req.params.id, 'stopped')),
+    );
+    app.post('/pods/:id/restart', power, async (req, reply) =>
+      reply.code(202).send(await pods.restart(req.params.id)),
+    );
   };
 }

@@ -1,6 +1,6 @@
-import type { ApiInstance } from './app.js';
 import type { Route } from '../routing/routes.js';
 import { renderTraefikDynamicConfig, type TraefikDynamicOptions } from '../routing/traefik.js';
+import type { ApiInstance } from './app.js';
 
 /** Traefik's HTTP provider polls this; it takes the proxy token, not an API token. */
 export function proxyRoutes(routes: () => Promise<Route[]>, traefik: TraefikDynamicOptions) {
@@ -11,7 +11,8 @@ export function proxyRoutes(routes: () => Promise<Route[]>, traefik: TraefikDyna
         config: { auth: 'proxy' },
         schema: {
           tags: ['proxy'],
-          description: "Traefik v3 dynamic configuration for its HTTP provider (Bearer AGENTPOD_PROXY_TOKEN).",
+          description:
+            'Traefik v3 dynamic configuration for its HTTP provider (Bearer AGENTPOD_PROXY_TOKEN).',
         },
       },
       async () => renderTraefikDynamicConfig(await routes(), traefik),

@@ -22,7 +22,10 @@ export const TenantIdParams = z.strictObject({ id: TenantId });
 const ImageRef = z
   .string()
   .max(512)
-  .regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/, 'must be an image reference like registry/name:tag');
+  .regex(
+    /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/,
+    'must be an image reference like registry/name:tag',
+  );
 
 const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -68,10 +71,16 @@ export const PodListQuery = z.strictObject({
   agentType: z.string().max(64).optional(),
   phase: PodPhase.optional(),
 });
-export const PodPage = z.object({ items: z.array(PodWithStatus), nextCursor: z.string().nullable() });
+export const PodPage = z.object({
+  items: z.array(PodWithStatus),
+  nextCursor: z.string().nullable(),
+});
 
 export const DeletePodQuery = z.strictObject({
-  purge: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  purge: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export const EventListQuery = z.strictObject(PageQuery);
@@ -79,7 +88,10 @@ export const EventPage = z.object({ items: z.array(PodEvent), nextCursor: z.stri
 
 export const LogsQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(10_000).default(200),
-  follow: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  follow: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export const LogLine = z.object({ stream: z.enum(['stdout', 'stderr']), text: z.string() });
 export const LogsResponse = z.object({ lines: z.array(LogLine) });

@@ -78,7 +78,12 @@ export class HealthProber {
     const now = this.now();
     let state = this.states.get(target.podId);
     if (!state) {
-      state = { health: 'unknown', failures: 0, graceUntil: now + target.probe.initialDelayMs, lastProbeAt: 0 };
+      state = {
+        health: 'unknown',
+        failures: 0,
+        graceUntil: now + target.probe.initialDelayMs,
+        lastProbeAt: 0,
+      };
       this.states.set(target.podId, state);
     }
     if (now - state.lastProbeAt < target.probe.intervalMs) return;
@@ -92,11 +97,21 @@ export class HealthProber {
     if (now < state.graceUntil) return;
     state.failures++;
     if (state.failures >= target.probe.failureThreshold && state.health !== 'unhealthy') {
-      this.transition(target.podId, state, 'unhealthy', `${detail} (${state.failures} consecutive failures)`);
+      this.transition(
+        target.podId,
+        state,
+        'unhealthy',
+        `${detail} (${state.failures} consecutive failures)`,
+      );
     }
   }
 
-  private transition(podId: string, state: PodProbeState, health: ProbeHealth, detail: string): void {
+  private transition(
+    podId: string,
+    state: PodProbeState,
+    health: ProbeHealth,
+    detail: string,
+  ): void {
     state.health = health;
     this.opts.onChange(podId, health, detail);
   }
@@ -105,12 +120,18 @@ export class HealthProber {
 async function probeOnce(target: ProbeTarget): Promise<{ ok: boolean; detail: string }> {
   const url = `${target.baseUrl}${target.probe.path}`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(target.probe.timeoutMs), redirect: 'manual' });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(target.probe.timeoutMs),
+      redirect: 'manual',
+    });
     await res.body?.cancel();
     const ok = res.status === target.probe.expectStatus;
     return { ok, detail: `GET ${target.probe.path} answered ${res.status}` };
   } catch (err) {
-    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${target.probe.timeoutMs} ms` : (err as Error).message;
+    const reason =
+      (err as Error).name === 'TimeoutError'
+        ? `no answer within ${target.probe.timeoutMs} ms`
+        : (err as Error).message;
     return { ok: false, detail: `GET ${target.probe.path} failed: ${reason}` };
   }
 }

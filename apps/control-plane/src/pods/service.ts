@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { AgentAdapter, PodResources, PodWithStatus, PowerState } from '@agentpod/shared';
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { createPod, getPod, getPodSecrets, type PodPatch, requestPodDeletion, updatePod } from '../db/queries/pods.js';
+import {
+  createPod,
+  getPod,
+  getPodSecrets,
+  type PodPatch,
+  requestPodDeletion,
+  updatePod,
+} from '../db/queries/pods.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { AdapterLookup } from '../reconciler/reconcile.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -51,7 +58,8 @@ export class PodService {
     const config = validateConfig(adapter, input.config);
     checkSecretNames(adapter, input.secrets);
     const plain: Record<string, string> = { ...input.secrets };
-    for (const name of adapter.generatedSecrets) plain[name] = randomBytes(32).toString('base64url');
+    for (const name of adapter.generatedSecrets)
+      plain[name] = randomBytes(32).toString('base64url');
     const pod = await createPod(this.deps.db, {
       tenantId: input.tenantId,
       name: input.name ?? input.subdomain,
@@ -76,7 +84,8 @@ export class PodService {
       desiredState: input.desiredState,
       resources: input.resources && { ...current.resources, ...input.resources },
     };
-    if (input.config) patch.config = validateConfig(adapter, mergePatch(current.config, input.config));
+    if (input.config)
+      patch.config = validateConfig(adapter, mergePatch(current.config, input.config));
     if (input.secrets) {
       const set = Object.fromEntries(
         Object.entries(input.secrets).filter((e): e is [string, string] => e[1] !== null),
@@ -103,7 +112,10 @@ export class PodService {
   async restart(id: string): Promise<PodWithStatus> {
     const current = await this.live(id);
     if (current.desiredState !== 'running') {
-      throw new ConflictError('pod_stopped', `pod ${id} is stopped; start it instead of restarting it`);
+      throw new ConflictError(
+        'pod_stopped',
+        `pod ${id} is stopped; start it instead of restarting it`,
+      );
     }
     const pod = await updatePod(this.deps.db, id, { restart: true });
     this.deps.notify(id);
@@ -126,7 +138,9 @@ export class PodService {
       return this.deps.adapters.get(agentType);
     } catch (err) {
       if (err instanceof NotFoundError) {
-        throw new ValidationError(`unknown agent type ${agentType}`, [{ path: 'agentType', message: 'unknown agent type' }]);
+        throw new ValidationError(`unknown agent type ${agentType}`, [
+          { path: 'agentType', message: 'unknown agent type' },
+        ]);
       }
       throw err;
     }
@@ -139,16 +153,24 @@ export class PodService {
   }
 
   private encryptAll(values: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, this.deps.secrets.encrypt(v)]));
+    return Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, this.deps.secrets.encrypt(v)]),
+    );
   }
 }
 
-function validateConfig(adapter: AgentAdapter, config: Record<string, unknown>): Record<string, unknown> {
+function validateConfig(
+  adapter: AgentAdapter,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
   const parsed = (adapter.configSchema as z.ZodType<Record<string, unknown>>).safeParse(config);
   if (!parsed.success) {
     throw new ValidationError(
       `config is not valid for ${adapter.displayName}`,
-      parsed.error.issues.map((i) => ({ path: ['config', ...i.path.map(String)].join('.'), message: i.message })),
+      parsed.error.issues.map((i) => ({
+        path: ['config', ...i.path.map(String)].join('.'),
+        message: i.message,
+      })),
     );
   }
   return parsed.data;
@@ -165,7 +187,10 @@ function checkSecretNames(adapter: AgentAdapter, secrets: Record<string, unknown
 }
 
 /** RFC 7386 JSON merge patch: objects merge recursively, null deletes, anything else replaces. */
-export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+export function mergePatch(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
   const result: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];

@@ -40,7 +40,11 @@ export interface ExecutionTarget {
  * Carries out the planned actions in order with thin Docker calls, recording an event with a
  * stable reason after each one succeeds. It decides nothing: plan() did.
  */
-export async function executeActions(deps: ExecuteDeps, target: ExecutionTarget, actions: Action[]): Promise<void> {
+export async function executeActions(
+  deps: ExecuteDeps,
+  target: ExecutionTarget,
+  actions: Action[],
+): Promise<void> {
   const { db, docker } = deps;
   const { pod, spec } = target;
   const event = (reason: EventReason, message: string, type: EventType = 'normal') =>
@@ -82,7 +86,10 @@ export async function executeActions(deps: ExecuteDeps, target: ExecutionTarget,
           if (!(err instanceof DockerConflictError)) throw err;
           containerId = containerName(pod.id);
         }
-        await event(replaced ? 'Recreated' : 'Created', `container ${containerName(pod.id)} created (spec ${s.hash})`);
+        await event(
+          replaced ? 'Recreated' : 'Created',
+          `container ${containerName(pod.id)} created (spec ${s.hash})`,
+        );
         break;
       }
       case 'startContainer': {
@@ -98,7 +105,10 @@ export async function executeActions(deps: ExecuteDeps, target: ExecutionTarget,
             s.stateMountPath,
             s.files.map((f) => ({ ...f, uid: uid ?? 0, gid: gid ?? uid ?? 0 })),
           );
-          await event('ConfigWritten', `wrote ${s.files.map((f) => f.path).join(', ')} to the state volume`);
+          await event(
+            'ConfigWritten',
+            `wrote ${s.files.map((f) => f.path).join(', ')} to the state volume`,
+          );
         }
         await startContainer(docker, id);
         deps.resetHealth(pod.id);
@@ -106,16 +116,20 @@ export async function executeActions(deps: ExecuteDeps, target: ExecutionTarget,
         break;
       }
       case 'stopContainer':
-        if (containerId) await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+        if (containerId)
+          await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
         await event('Stopped', 'container stopped');
         break;
       case 'restartContainer':
-        if (containerId) await restartContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+        if (containerId)
+          await restartContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
         deps.resetHealth(pod.id);
         await countRestart(db, pod.id);
         await event(
           'Restarted',
-          action.reason === 'unhealthy' ? 'restarted after failing its health checks' : 'restarted on request',
+          action.reason === 'unhealthy'
+            ? 'restarted after failing its health checks'
+            : 'restarted on request',
           action.reason === 'unhealthy' ? 'warning' : 'normal',
         );
         break;
@@ -136,7 +150,10 @@ export async function executeActions(deps: ExecuteDeps, target: ExecutionTarget,
           lastError: null,
           observedGeneration: pod.generation,
         });
-        await event('Deleted', 'container and network removed; the state volume was kept unless purged');
+        await event(
+          'Deleted',
+          'container and network removed; the state volume was kept unless purged',
+        );
         break;
     }
   }

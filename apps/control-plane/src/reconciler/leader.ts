@@ -33,9 +33,10 @@ export class AdvisoryLockLeadership implements Leadership {
     if (this.client) return true;
     const client = await this.pool.connect();
     try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-        RECONCILER_LOCK_KEY,
-      ]);
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1) AS locked',
+        [RECONCILER_LOCK_KEY],
+      );
       if (!rows[0]?.locked) {
         client.release();
         return false;

@@ -3,8 +3,19 @@ import { type DesiredPod, type ObservedPod, plan } from './plan.js';
 import type { PodSpec } from './spec.js';
 
 const spec = { hash: 'h1' } as PodSpec;
-const running: DesiredPod = { deleting: false, purge: false, power: 'running', restartRequestedAt: null, spec };
-const nothing: ObservedPod = { networkExists: false, volumeExists: false, container: null, health: 'unknown' };
+const running: DesiredPod = {
+  deleting: false,
+  purge: false,
+  power: 'running',
+  restartRequestedAt: null,
+  spec,
+};
+const nothing: ObservedPod = {
+  networkExists: false,
+  volumeExists: false,
+  container: null,
+  health: 'unknown',
+};
 const container = (over: Partial<NonNullable<ObservedPod['container']>> = {}) => ({
   id: 'c1',
   running: true,
@@ -12,12 +23,22 @@ const container = (over: Partial<NonNullable<ObservedPod['container']>> = {}) =>
   startedAt: new Date('2026-01-01T00:00:00Z'),
   ...over,
 });
-const converged: ObservedPod = { networkExists: true, volumeExists: true, container: container(), health: 'healthy' };
+const converged: ObservedPod = {
+  networkExists: true,
+  volumeExists: true,
+  container: container(),
+  health: 'healthy',
+};
 const types = (d: DesiredPod, o: ObservedPod) => plan(d, o).map((a) => a.type);
 
 describe('plan', () => {
   it('creates network, volume and container for a new pod, in that order', () => {
-    expect(types(running, nothing)).toEqual(['ensureNetwork', 'ensureVolume', 'createContainer', 'startContainer']);
+    expect(types(running, nothing)).toEqual([
+      'ensureNetwork',
+      'ensureVolume',
+      'createContainer',
+      'startContainer',
+    ]);
   });
 
   it('does nothing when Docker matches the desired state', () => {
@@ -48,7 +69,10 @@ describe('plan', () => {
   it('restarts once for a restart request made after the container started', () => {
     const asked = { ...running, restartRequestedAt: new Date('2026-01-02T00:00:00Z') };
     expect(plan(asked, converged)).toEqual([{ type: 'restartContainer', reason: 'requested' }]);
-    const after = { ...converged, container: container({ startedAt: new Date('2026-01-02T00:00:01Z') }) };
+    const after = {
+      ...converged,
+      container: container({ startedAt: new Date('2026-01-02T00:00:01Z') }),
+    };
     expect(plan(asked, after)).toEqual([]);
   });
 
@@ -60,7 +84,11 @@ describe('plan', () => {
 
   it('removes container and network on delete, the volume only with purge, then finishes', () => {
     const deleting = { ...running, deleting: true, spec: null };
-    expect(types(deleting, converged)).toEqual(['removeContainer', 'removeNetwork', 'finishDeletion']);
+    expect(types(deleting, converged)).toEqual([
+      'removeContainer',
+      'removeNetwork',
+      'finishDeletion',
+    ]);
     expect(types({ ...deleting, purge: true }, converged)).toEqual([
       'removeContainer',
       'removeNetwork',

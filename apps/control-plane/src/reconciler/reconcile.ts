@@ -2,7 +2,13 @@ import type { AgentAdapter, PodPhase, PodWithStatus } from '@agentpod/shared';
 import { publicHost } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
-import { allocatePodSubnet, getPod, getPodSecrets, isPurgeRequested, writePodStatus } from '../db/queries/pods.js';
+import {
+  allocatePodSubnet,
+  getPod,
+  getPodSecrets,
+  isPurgeRequested,
+  writePodStatus,
+} from '../db/queries/pods.js';
 import { NotFoundError } from '../errors.js';
 import type { DockerHost } from '../runtime/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -10,7 +16,7 @@ import { type ExecuteDeps, executeActions } from './execute.js';
 import { networkName } from './names.js';
 import { observePod } from './observe.js';
 import { type DesiredPod, type ObservedPod, plan } from './plan.js';
-import { TerminalError, type ReconcileResult } from './queue.js';
+import { type ReconcileResult, TerminalError } from './queue.js';
 import { buildPodSpec, type PodSpec } from './spec.js';
 import { allocateSubnet, gatewayOf, type SubnetPool } from './subnets.js';
 
@@ -55,7 +61,9 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   if (pod.deletedAt && pod.status.phase === 'deleted') return undefined;
 
   const deleting = pod.deletedAt !== null;
-  const subnet = deleting ? pod.status.subnet : await allocatePodSubnet(deps.db, pod.id, (used) => allocateSubnet(deps.subnetPool, used));
+  const subnet = deleting
+    ? pod.status.subnet
+    : await allocatePodSubnet(deps.db, pod.id, (used) => allocateSubnet(deps.subnetPool, used));
   const spec = deleting || !subnet ? null : await renderSpec(deps, pod, subnet);
   const desired: DesiredPod = {
     deleting,
@@ -80,17 +88,22 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   const after = await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
   const view = after.container;
   const running = view?.state.running ?? false;
-  const health = running ? (after.observed.health === 'unknown' ? 'starting' : after.observed.health) : 'unknown';
+  const health = running
+    ? after.observed.health === 'unknown'
+      ? 'starting'
+      : after.observed.health
+    : 'unknown';
   await writePodStatus(deps.db, pod.id, {
     phase: phaseOf(pod, view?.state.status ?? null, running),
     containerId: view?.id ?? null,
-    ipAddress: (view && view.networks[networkName(pod.id)]) || null,
+    ipAddress: view?.networks[networkName(pod.id)] || null,
     specHash: after.observed.container?.specHash ?? null,
     health,
     lastError: null,
     observedGeneration: pod.generation,
   });
-  const settling = !deleting && pod.desiredState === 'running' && (!running || health !== 'healthy');
+  const settling =
+    !deleting && pod.desiredState === 'running' && (!running || health !== 'healthy');
   return settling ? { requeueAfterMs: SETTLING_RECHECK_MS } : undefined;
 }
 
@@ -102,7 +115,11 @@ function phaseOf(pod: PodWithStatus, dockerStatus: string | null, running: boole
   return dockerStatus === null ? 'pending' : 'failed';
 }
 
-async function renderSpec(deps: ReconcileDeps, pod: PodWithStatus, subnet: string): Promise<PodSpec> {
+async function renderSpec(
+  deps: ReconcileDeps,
+  pod: PodWithStatus,
+  subnet: string,
+): Promise<PodSpec> {
   let adapter: AgentAdapter;
   try {
     adapter = deps.adapters.get(pod.agentType);
@@ -111,11 +128,19 @@ async function renderSpec(deps: ReconcileDeps, pod: PodWithStatus, subnet: strin
   }
   const parsed = adapter.configSchema.safeParse(pod.config);
   if (!parsed.success) {
-    throw new TerminalError(`the pod's config no longer matches the ${adapter.id} schema: ${parsed.error.message}`);
+    throw new TerminalError(
+      `the pod's config no longer matches the ${adapter.id} schema: ${parsed.error.message}`,
+    );
   }
   const secrets = deps.secrets.decryptAll(await getPodSecrets(deps.db, pod.id));
   const plan = adapter.render(
-    { id: pod.id, tenantId: pod.tenantId, subdomain: pod.subdomain, image: pod.image, config: parsed.data },
+    {
+      id: pod.id,
+      tenantId: pod.tenantId,
+      subdomain: pod.subdomain,
+      image: pod.image,
+      config: parsed.data,
+    },
     {
       defaultImage: deps.adapters.defaultImageFor(adapter.id),
       publicOrigin: `${deps.publicScheme}://${publicHost(pod.subdomain, deps.baseDomain)}`,
@@ -140,13 +165,17 @@ export async function recordReconcileFailure(
   const message = err instanceof Error ? err.message : String(err);
   try {
     const pod = await getPod(db, podId);
-    await writePodStatus(db, podId, { lastError: message, ...(retryInMs === null && { phase: 'failed' }) });
+    await writePodStatus(db, podId, {
+      lastError: message,
+      ...(retryInMs === null && { phase: 'failed' }),
+    });
     if (pod.status.lastError === message) return;
     await recordEvent(db, {
       podId,
       type: 'warning',
       reason: 'ReconcileFailed',
-      message: retryInMs === null ? message : `${message} (retrying in ${Math.ceil(retryInMs / 1000)} s)`,
+      message:
+        retryInMs === null ? message : `${message} (retrying in ${Math.ceil(retryInMs / 1000)} s)`,
     });
   } catch (inner) {
     if (!(inner instanceof NotFoundError)) throw inner;

@@ -1,7 +1,12 @@
 import { recordEvent } from '../db/queries/events.js';
 import { getPod, listPodIdsToReconcile } from '../db/queries/pods.js';
 import type { Logger } from '../logger.js';
-import { type DockerEvent, DockerEventStream, LABEL_MANAGED, LABEL_POD_ID } from '../runtime/index.js';
+import {
+  type DockerEvent,
+  DockerEventStream,
+  LABEL_MANAGED,
+  LABEL_POD_ID,
+} from '../runtime/index.js';
 import type { Leadership } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcilePod, recordReconcileFailure } from './reconcile.js';
@@ -57,7 +62,11 @@ export class Reconciler {
       },
     });
     this.events = new DockerEventStream(deps.docker, {
-      filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`], event: ['die', 'oom', 'start', 'destroy', 'health_status'] },
+      filters: {
+        type: ['container'],
+        label: [`${LABEL_MANAGED}=true`],
+        event: ['die', 'oom', 'start', 'destroy', 'health_status'],
+      },
       onEvent: (e) => void this.onDockerEvent(e),
       onStateChange: (state) => {
         deps.logger.info({ state }, 'docker event stream');
@@ -116,7 +125,10 @@ export class Reconciler {
         return;
       }
     } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message }, 'could not try for reconciler leadership');
+      this.deps.logger.warn(
+        { err: (err as Error).message },
+        'could not try for reconciler leadership',
+      );
     }
     this.leaderTimer = setTimeout(() => void this.campaign(), this.opts.leaderRetryMs);
     this.leaderTimer.unref();
@@ -148,7 +160,10 @@ export class Reconciler {
     try {
       if (event.action === 'oom' || event.action === 'die') await this.recordExit(podId, event);
     } catch (err) {
-      this.deps.logger.warn({ podId, err: (err as Error).message }, 'could not record a container event');
+      this.deps.logger.warn(
+        { podId, err: (err as Error).message },
+        'could not record a container event',
+      );
     }
     this.queue.add(podId);
   }
@@ -162,7 +177,12 @@ export class Reconciler {
     const pod = await getPod(this.deps.db, podId);
     if (pod.deletedAt || pod.desiredState !== 'running') return;
     if (event.action === 'oom') {
-      await recordEvent(this.deps.db, { podId, type: 'warning', reason: 'OOMKilled', message: 'the container ran out of memory' });
+      await recordEvent(this.deps.db, {
+        podId,
+        type: 'warning',
+        reason: 'OOMKilled',
+        message: 'the container ran out of memory',
+      });
       return;
     }
     const exitCode = event.attributes.exitCode ?? 'unknown';

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ContainerPlan, PlannedFile, Pod } from '@agentpod/shared';
 import { stringify } from 'safe-stable-stringify';
-import { type ContainerSpec, LABEL_MANAGED, LABEL_POD_ID, LABEL_SPEC_HASH, LABEL_TENANT_ID } from '../runtime/index.js';
+import {
+  type ContainerSpec,
+  LABEL_MANAGED,
+  LABEL_POD_ID,
+  LABEL_SPEC_HASH,
+  LABEL_TENANT_ID,
+} from '../runtime/index.js';
 import { containerName, networkName, volumeName } from './names.js';
 
 /** Everything the reconciler makes for a running pod, derived purely from desired state. */
@@ -50,5 +56,11 @@ export function buildPodSpec(pod: Pod, plan: ContainerPlan): PodSpec {
     .digest('hex')
     .slice(0, 16);
   container.labels[LABEL_SPEC_HASH] = hash;
-  return { container, files: plan.files, stateMountPath: plan.stateMountPath, port: plan.port, hash };
+  return {
+    container,
+    files: plan.files,
+    stateMountPath: plan.stateMountPath,
+    port: plan.port,
+    hash,
+  };
 }

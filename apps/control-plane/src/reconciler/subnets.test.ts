@@ -13,7 +13,9 @@ describe('pod subnets', () => {
 
   it('hands out the lowest free subnet and reports a full pool', () => {
     expect(allocateSubnet(pool, new Set())).toBe('10.213.0.0/28');
-    expect(allocateSubnet(pool, new Set(['10.213.0.0/28', '10.213.0.32/28']))).toBe('10.213.0.16/28');
+    expect(allocateSubnet(pool, new Set(['10.213.0.0/28', '10.213.0.32/28']))).toBe(
+      '10.213.0.16/28',
+    );
     const small = parseSubnetPool('192.168.50.0/27', 28);
     expect(allocateSubnet(small, new Set(['192.168.50.0/28', '192.168.50.16/28']))).toBeNull();
   });

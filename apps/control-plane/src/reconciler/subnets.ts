@@ -13,7 +13,13 @@ function ipToInt(ip: string): number {
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
     throw new Error(`${ip} is not an IPv4 address`);
   }
-  return (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;
+  return (
+    (((parts[0] ?? 0) << 24) |
+      ((parts[1] ?? 0) << 16) |
+      ((parts[2] ?? 0) << 8) |
+      (parts[3] ?? 0)) >>>
+    0
+  );
 }
 
 function intToIp(n: number): string {

@@ -41,7 +41,9 @@ export class Sweeper {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.sweep().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'sweep failed'));
+      this.sweep().catch((err: unknown) =>
+        this.logger.warn({ err: (err as Error).message }, 'sweep failed'),
+      );
     }, this.opts.intervalMs);
     this.timer.unref();
   }
@@ -59,8 +61,20 @@ export class Sweeper {
       listNetworks(this.docker, managed),
     ]);
     const orphans = [
-      ...containers.map((c) => ({ kind: 'container' as const, key: `c:${c.id}`, id: c.id, name: c.name, podId: c.labels[LABEL_POD_ID] })),
-      ...networks.map((n) => ({ kind: 'network' as const, key: `n:${n.id}`, id: n.id, name: n.name, podId: n.labels[LABEL_POD_ID] })),
+      ...containers.map((c) => ({
+        kind: 'container' as const,
+        key: `c:${c.id}`,
+        id: c.id,
+        name: c.name,
+        podId: c.labels[LABEL_POD_ID],
+      })),
+      ...networks.map((n) => ({
+        kind: 'network' as const,
+        key: `n:${n.id}`,
+        id: n.id,
+        name: n.name,
+        podId: n.labels[LABEL_POD_ID],
+      })),
     ].filter((o) => o.podId !== undefined && !owned.has(o.podId));
 
     const now = this.now();
@@ -72,7 +86,10 @@ export class Sweeper {
       const seen = this.firstSeen.get(o.key) ?? now;
       this.firstSeen.set(o.key, seen);
       if (now - seen < this.opts.graceMs) continue;
-      this.logger.warn({ kind: o.kind, name: o.name, podId: o.podId, dryRun: this.opts.dryRun }, 'removing an object with no pod');
+      this.logger.warn(
+        { kind: o.kind, name: o.name, podId: o.podId, dryRun: this.opts.dryRun },
+        'removing an object with no pod',
+      );
       if (!this.opts.dryRun) {
         if (o.kind === 'container') await removeContainer(this.docker, o.id, { force: true });
         else await removeNetwork(this.docker, o.id);

@@ -29,7 +29,12 @@ export class CaddySync {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private state: ProxyHealth = { ok: false, lastError: 'not synced yet', lastSyncedAt: null, routes: 0 };
+  private state: ProxyHealth = {
+    ok: false,
+    lastError: 'not synced yet',
+    lastSyncedAt: null,
+    routes: 0,
+  };
 
   constructor(private readonly opts: CaddySyncOptions) {
     this.admin = new CaddyAdmin(opts.adminUrl);
@@ -73,17 +78,26 @@ export class CaddySync {
   private async sync(): Promise<void> {
     try {
       const routes = await this.opts.routes();
-      const wanted = renderCaddyConfig(routes, { ...this.opts.render, adminListen: new URL(this.opts.adminUrl).host });
+      const wanted = renderCaddyConfig(routes, {
+        ...this.opts.render,
+        adminListen: new URL(this.opts.adminUrl).host,
+      });
       const live = await this.admin.getConfig();
       if (stringify(live) !== stringify(wanted)) {
         await this.admin.load(wanted);
         this.opts.logger.info({ routes: routes.length }, 'pushed routes to Caddy');
       }
       if (!this.state.ok) this.opts.logger.info('Caddy routes in sync');
-      this.state = { ok: true, lastError: null, lastSyncedAt: new Date().toISOString(), routes: routes.length };
+      this.state = {
+        ok: true,
+        lastError: null,
+        lastSyncedAt: new Date().toISOString(),
+        routes: routes.length,
+      };
     } catch (err) {
       const message = (err as Error).message;
-      if (this.state.lastError !== message) this.opts.logger.error({ err: message }, 'could not sync routes to Caddy');
+      if (this.state.lastError !== message)
+        this.opts.logger.error({ err: message }, 'could not sync routes to Caddy');
       this.state = { ...this.state, ok: false, lastError: message };
     }
   }

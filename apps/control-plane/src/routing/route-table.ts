@@ -4,7 +4,11 @@ import type { AdapterLookup } from '../reconciler/reconcile.js';
 import { buildRoutes, type Route } from './routes.js';
 
 /** The routes the proxy should have right now, from the observed status in the database. */
-export async function currentRoutes(db: Database, adapters: AdapterLookup, baseDomain: string): Promise<Route[]> {
+export async function currentRoutes(
+  db: Database,
+  adapters: AdapterLookup,
+  baseDomain: string,
+): Promise<Route[]> {
   const rows = await listRunningPods(db);
   return buildRoutes(
     rows.map((r) => ({

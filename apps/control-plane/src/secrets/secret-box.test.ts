@@ -21,8 +21,12 @@ describe('SecretBox', () => {
     const flipped = Buffer.from(parts[3] ?? '', 'base64url');
     flipped[0] = (flipped[0] ?? 0) ^ 1;
     const tampered = [parts[0], parts[1], parts[2], flipped.toString('base64url')].join(':');
-    expect(() => box.decrypt(tampered)).toThrowError(expect.objectContaining({ code: 'secret_unreadable' }));
-    expect(() => SecretBox.fromKey(Buffer.alloc(32, 8)).decrypt(stored)).toThrow(/cannot be decrypted/);
+    expect(() => box.decrypt(tampered)).toThrowError(
+      expect.objectContaining({ code: 'secret_unreadable' }),
+    );
+    expect(() => SecretBox.fromKey(Buffer.alloc(32, 8)).decrypt(stored)).toThrow(
+      /cannot be decrypted/,
+    );
     expect(() => box.decrypt('plain')).toThrow(/unknown format/);
   });
 
@@ -37,6 +41,8 @@ describe('SecretBox', () => {
   });
 
   it('rejects a configured key of the wrong size', () => {
-    expect(() => SecretBox.load({ keyBase64: 'c2hvcnQ=', dataDir: '/nonexistent' })).toThrow(/32 bytes/);
+    expect(() => SecretBox.load({ keyBase64: 'c2hvcnQ=', dataDir: '/nonexistent' })).toThrow(
+      /32 bytes/,
+    );
   });
 });

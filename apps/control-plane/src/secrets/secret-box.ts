@@ -26,7 +26,10 @@ export class SecretBox {
     if (opts.keyBase64) {
       const key = Buffer.from(opts.keyBase64, 'base64');
       if (key.length !== 32) {
-        throw new StartupError('config_invalid', 'AGENTPOD_SECRET_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+        throw new StartupError(
+          'config_invalid',
+          'AGENTPOD_SECRET_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+        );
       }
       return new SecretBox(key);
     }
@@ -37,7 +40,10 @@ export class SecretBox {
     chmodSync(file, 0o600);
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
     if (key.length !== 32) {
-      throw new StartupError('config_invalid', `${file} does not hold a 32-byte base64 key; restore it from a backup`);
+      throw new StartupError(
+        'config_invalid',
+        `${file} does not hold a 32-byte base64 key; restore it from a backup`,
+      );
     }
     return new SecretBox(key);
   }
@@ -46,7 +52,9 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join(':');
+    return [VERSION, iv, cipher.getAuthTag(), data]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join(':');
   }
 
   decrypt(stored: string): string {
@@ -57,9 +65,16 @@ export class SecretBox {
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(Buffer.from(data, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
     } catch (err) {
-      throw new AgentPodError('secret_unreadable', 'a stored secret cannot be decrypted with this installation’s key', { cause: err });
+      throw new AgentPodError(
+        'secret_unreadable',
+        'a stored secret cannot be decrypted with this installation’s key',
+        { cause: err },
+      );
     }
   }
 

@@ -290,7 +290,9 @@ export async function allocatePodSubnet(
   pick: (used: ReadonlySet<string>) => string | null,
 ): Promise<string> {
   return db.transaction(async (tx) => {
-    const rows = await tx.select({ podId: podStatus.podId, subnet: podStatus.subnet }).from(podStatus);
+    const rows = await tx
+      .select({ podId: podStatus.podId, subnet: podStatus.subnet })
+      .from(podStatus);
     const own = rows.find((r) => r.podId === podId)?.subnet;
     if (own) return own;
     const used = new Set(rows.flatMap((r) => (r.subnet ? [r.subnet] : [])));
@@ -315,7 +317,9 @@ export async function listRunningPods(db: Database) {
     })
     .from(pods)
     .innerJoin(podStatus, eq(podStatus.podId, pods.id))
-    .where(and(isNull(pods.deletedAt), eq(pods.desiredState, 'running'), eq(podStatus.phase, 'running')));
+    .where(
+      and(isNull(pods.deletedAt), eq(pods.desiredState, 'running'), eq(podStatus.phase, 'running')),
+    );
 }
 
 /** Encrypted secret values by name. */
