@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   AGENTPOD_POD_SUBNET_POOL: z.string().default('10.213.0.0/16'),
   AGENTPOD_POD_SUBNET_PREFIX: z.coerce.number().int().min(16).max(29).default(28),
   AGENTPOD_PUBLIC_SCHEME: z.enum(['https', 'http']).default('https'),
+  AGENTPOD_PUBLIC_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   AGENTPOD_PROXY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AGENTPOD_TRAEFIK_CERT_RESOLVER: z.string().min(1).default('letsencrypt'),
   AGENTPOD_TRAEFIK_TLS: z.enum(['per-host', 'wildcard']).default('per-host'),
@@ -53,7 +54,8 @@ export interface Config {
   secretKey: string | undefined;
   resyncIntervalMs: number;
   podSubnets: { pool: string; prefix: number };
-  publicScheme: 'https' | 'http';
+  /** How users reach pods: `<scheme>://<subdomain>.<baseDomain>[:port]`. */
+  publicUrl: { scheme: 'https' | 'http'; port: number | undefined };
   /** Adapter id -> image, from AGENTPOD_IMAGE_<ADAPTER> (e.g. AGENTPOD_IMAGE_OPENCLAW). */
   imageOverrides: Record<string, string>;
   traefik: {
@@ -103,7 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.AGENTPOD_SECRET_KEY,
     resyncIntervalMs: e.AGENTPOD_RESYNC_INTERVAL_MS,
     podSubnets: { pool: e.AGENTPOD_POD_SUBNET_POOL, prefix: e.AGENTPOD_POD_SUBNET_PREFIX },
-    publicScheme: e.AGENTPOD_PUBLIC_SCHEME,
+    publicUrl: { scheme: e.AGENTPOD_PUBLIC_SCHEME, port: e.AGENTPOD_PUBLIC_PORT },
     imageOverrides: Object.fromEntries(
       Object.entries(present)
         .filter(([k]) => /^AGENTPOD_IMAGE_[A-Z0-9_]+$/.test(k))

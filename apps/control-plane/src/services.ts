@@ -107,7 +107,7 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
       health: prober,
       subnetPool,
       baseDomain: config.baseDomain,
-      publicScheme: config.publicScheme,
+      publicUrl: config.publicUrl,
       stopTimeoutSeconds: 20,
       logger,
     },
@@ -138,7 +138,7 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
         docker,
         pods,
         baseDomain: config.baseDomain,
-        publicScheme: config.publicScheme,
+        publicUrl: config.publicUrl,
       }),
       proxyRoutes(routes, {
         certResolver: config.traefik.certResolver,

@@ -26,3 +26,13 @@ export const Subdomain = DnsLabel.refine((s) => !RESERVED_SUBDOMAINS.has(s), {
 export function publicHost(subdomain: string, baseDomain: string): string {
   return `${subdomain}.${baseDomain}`;
 }
+
+/** `https://alice.agents.example.com`, with the port only when it is not the scheme's default. */
+export function publicOrigin(
+  subdomain: string,
+  opts: { baseDomain: string; scheme: 'http' | 'https'; port?: number | undefined },
+): string {
+  const defaultPort = opts.scheme === 'https' ? 443 : 80;
+  const port = opts.port && opts.port !== defaultPort ? `:${opts.port}` : '';
+  return `${opts.scheme}://${publicHost(subdomain, opts.baseDomain)}${port}`;
+}

@@ -1,4 +1,4 @@
-import { publicHost } from '@agentpod/shared';
+import { publicOrigin } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { listEvents, recordEvent } from '../db/queries/events.js';
 import { getPod } from '../db/queries/pods.js';
@@ -30,7 +30,7 @@ export interface PodOperationsDeps {
   docker: DockerHost;
   pods: PodService;
   baseDomain: string;
-  publicScheme: 'http' | 'https';
+  publicUrl: { scheme: 'http' | 'https'; port: number | undefined };
 }
 
 /** Events, logs, device pairing and access links: reads and actions on a pod's live agent. */
@@ -184,7 +184,10 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
         const adapter = pods.adapterFor(pod.agentType);
         if (!adapter.capabilities.accessLink || !adapter.accessUrl)
           throw new CapabilityMissingError(pod.agentType, 'access links');
-        const origin = `${deps.publicScheme}://${publicHost(pod.subdomain, deps.baseDomain)}`;
+        const origin = publicOrigin(pod.subdomain, {
+          baseDomain: deps.baseDomain,
+          ...deps.publicUrl,
+        });
         const url = adapter.accessUrl(origin, await pods.secretsOf(pod.id));
         await recordEvent(db, {
           podId: pod.id,

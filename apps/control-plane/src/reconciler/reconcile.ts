@@ -1,5 +1,5 @@
 import type { AgentAdapter, PodPhase, PodWithStatus } from '@agentpod/shared';
-import { publicHost } from '@agentpod/shared';
+import { publicOrigin } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
 import {
@@ -38,8 +38,8 @@ export interface ReconcileDeps {
   health: HealthSource;
   subnetPool: SubnetPool;
   baseDomain: string;
-  /** `https` in production; the scheme of the pods' public origin. */
-  publicScheme: 'http' | 'https';
+  /** How users reach pods (scheme and a non-default port). */
+  publicUrl: { scheme: 'http' | 'https'; port: number | undefined };
   stopTimeoutSeconds: number;
 }
 
@@ -143,7 +143,7 @@ async function renderSpec(
     },
     {
       defaultImage: deps.adapters.defaultImageFor(adapter.id),
-      publicOrigin: `${deps.publicScheme}://${publicHost(pod.subdomain, deps.baseDomain)}`,
+      publicOrigin: publicOrigin(pod.subdomain, { baseDomain: deps.baseDomain, ...deps.publicUrl }),
       // The proxy runs on the host, which the pod sees as its network's gateway: trust only that.
       proxyAddresses: [`${gatewayOf(subnet)}/32`],
       secrets,

@@ -1,0 +1,324 @@
+// The core engine end to end, on the real stack: the built `agentpod server` on PostgreSQL,
+// the real Docker daemon, the real OpenClaw gateway image, and a real Caddy in front over TLS.
+// Each `it` builds on the previous one, as an operator's session would.
+import { randomBytes } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
+import type { PodEvent, PodWithStatus } from '@agentpod/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { containerName, networkName, volumeName } from '../reconciler/names.js';
+import {
+  type DockerHost,
+  execInContainer,
+  findContainerByName,
+  inspectNetwork,
+  inspectVolume,
+  LABEL_POD_ID,
+  listContainers,
+  listNetworks,
+  listVolumes,
+  removeContainer,
+  removeNetwork,
+  removeVolume,
+} from '../runtime/index.js';
+import { eventually, testHost, testImage } from '../runtime/testing.js';
+import { CaddyProcess, ControlPlaneProcess, freshDatabaseUrl } from './testing.js';
+
+const BASE_DOMAIN = 'agents.test';
+const SUBNET_POOL = '10.214.0.0/16';
+let docker: DockerHost;
+let caddy: CaddyProcess;
+let cp: ControlPlaneProcess;
+let dropDatabase: () => Promise<void>;
+let bridgeGateway: string;
+const podIds = new Set<string>();
+
+beforeAll(async () => {
+  docker = testHost();
+  bridgeGateway = (await inspectNetwork(docker, 'bridge'))?.subnets[0]?.gateway ?? '172.17.0.1';
+  caddy = new CaddyProcess();
+  await caddy.start();
+  const db = await freshDatabaseUrl();
+  dropDatabase = db.drop;
+  cp = new ControlPlaneProcess({
+    DATABASE_URL: db.url,
+    AGENTPOD_DATA_DIR: `/tmp/agentpod-e2e-${randomBytes(4).toString('hex')}`,
+    AGENTPOD_BASE_DOMAIN: BASE_DOMAIN,
+    AGENTPOD_PUBLIC_PORT: String(caddy.httpsPort),
+    AGENTPOD_IMAGE_OPENCLAW: testImage('OPENCLAW'),
+    AGENTPOD_CADDY_ADMIN_URL: caddy.adminUrl,
+    AGENTPOD_CADDY_HTTPS_PORT: String(caddy.httpsPort),
+    AGENTPOD_POD_SUBNET_POOL: SUBNET_POOL,
+    // Other test files' labelled objects come and go while this runs: never sweep them.
+    AGENTPOD_SWEEP_DRY_RUN: 'true',
+  });
+  await cp.start();
+});
+
+afterAll(async () => {
+  await cp?.stop();
+  await caddy?.stop();
+  for (const podId of podIds) {
+    const only = { [LABEL_POD_ID]: podId };
+    for (const c of await listContainers(docker, only))
+      await removeContainer(docker, c.id, { force: true });
+    for (const n of await listNetworks(docker, only)) await removeNetwork(docker, n.id);
+    for (const v of await listVolumes(docker, only)) await removeVolume(docker, v.name);
+  }
+  await dropDatabase?.();
+});
+
+async function createPod(tenantName: string): Promise<PodWithStatus> {
+  const tenant = await cp.api<{ id: string }>('POST', '/tenants', { name: tenantName });
+  expect(tenant.status).toBe(201);
+  const created = await cp.api<PodWithStatus>('POST', '/pods', {
+    tenantId: tenant.body.id,
+    subdomain: tenantName,
+  });
+  expect(created.status).toBe(201);
+  podIds.add(created.body.id);
+  return created.body;
+}
+
+function waitForPod(
+  id: string,
+  what: string,
+  ok: (p: PodWithStatus) => boolean,
+  timeoutMs = 150_000,
+) {
+  return eventually(
+    what,
+    async () => {
+      const { body } = await cp.api<PodWithStatus>('GET', `/pods/${id}`);
+      return ok(body) ? body : undefined;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
+async function reasons(id: string): Promise<string[]> {
+  const { body } = await cp.api<{ items: PodEvent[] }>('GET', `/pods/${id}/events?limit=200`);
+  return body.items.map((e) => e.reason).reverse();
+}
+
+/** Runs a shell line in a pod's container; returns the exit code and output. */
+async function shell(podId: string, line: string) {
+  return execInContainer(docker, containerName(podId), ['sh', '-c', line], { timeoutMs: 30_000 });
+}
+
+let alice: PodWithStatus;
+let bob: PodWithStatus;
+
+describe('the core engine on the real stack', () => {
+  it('POST /pods creates network, volume and container from the real gateway image, and the pod reaches running and healthy', async () => {
+    alice = await createPod('alice');
+    expect(alice.status.phase).toBe('pending');
+    alice = await waitForPod(
+      alice.id,
+      'alice running and healthy',
+      (p) => p.status.phase === 'running' && p.status.health === 'healthy',
+    );
+    expect(alice.status.observedGeneration).toBe(alice.generation);
+    expect(alice.status.subnet).toMatch(/^10\.214\.\d+\.\d+\/28$/);
+
+    const container = await findContainerByName(docker, containerName(alice.id));
+    expect(container?.state.running).toBe(true);
+    expect(container?.labels).toMatchObject({
+      'agentpod.managed': 'true',
+      'agentpod.pod-id': alice.id,
+    });
+    expect(container?.networks[networkName(alice.id)]).toBe(alice.status.ipAddress);
+    expect(await inspectVolume(docker, volumeName(alice.id))).not.toBeNull();
+    const raw = await docker.docker.getContainer(containerName(alice.id)).inspect();
+    expect(raw.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(raw.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
+    expect(raw.HostConfig.Init).toBe(true);
+    expect(raw.Config.User).toBe('1000:1000');
+    expect(raw.HostConfig.Memory).toBe(2048 * 1024 * 1024);
+    expect(raw.Mounts.map((m) => m.Destination)).toEqual(['/home/node/.openclaw']);
+    expect(await reasons(alice.id)).toEqual(
+      expect.arrayContaining(['Created', 'ConfigWritten', 'Started', 'Healthy']),
+    );
+  });
+
+  it('carries a WebSocket through Caddy over verified TLS from a non-loopback client, and the gateway answers a token-authenticated request', async () => {
+    const link = await cp.api<{ url: string }>('POST', `/pods/${alice.id}/access-link`);
+    expect(link.status).toBe(200);
+    const origin = `https://alice.${BASE_DOMAIN}:${caddy.httpsPort}`;
+    expect(link.body.url.startsWith(`${origin}/#token=`)).toBe(true);
+    const token = decodeURIComponent(link.body.url.split('#token=')[1] ?? '');
+    const ca = await caddy.admin.rootCertificate();
+
+    // 1. A raw WebSocket from the host's bridge address: the upgrade passes the proxy and the
+    //    gateway (trustedProxies), and the gateway's first frame arrives.
+    const toBridge: LookupFunction = (_h, o, cb) =>
+      o.all ? cb(null, [{ address: bridgeGateway, family: 4 }]) : cb(null, bridgeGateway, 4);
+    const ws = new WebSocket(`wss://alice.${BASE_DOMAIN}:${caddy.httpsPort}/`, {
+      ca,
+      lookup: toBridge,
+      origin,
+    });
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (data) => resolve(String(data)));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`upgrade refused: ${res.statusCode}`)),
+      );
+    });
+    ws.close();
+    expect(JSON.parse(first)).toMatchObject({ type: 'event', event: 'connect.challenge' });
+
+    // 2. The real OpenClaw CLI in a client container on the default bridge completes the
+    //    gateway's handshake with the pod token and gets an answer to a health request.
+    const client = await clientContainer(ca);
+    const health = await gatewayHealth(client, token);
+    expect(health.exitCode, health.stderr + health.stdout).toBe(0);
+    expect(JSON.parse(health.stdout)).toMatchObject({ ok: true });
+
+    const wrong = await gatewayHealth(client, `${token.slice(0, -4)}xxxx`);
+    expect(wrong.exitCode).not.toBe(0);
+    expect(`${wrong.stdout}${wrong.stderr}`).toMatch(/token|unauthori[sz]ed|auth/i);
+  });
+
+  it('keeps tenants apart: a pod of another tenant cannot open a TCP connection to the first pod', async () => {
+    bob = await createPod('bob');
+    bob = await waitForPod(bob.id, 'bob running', (p) => p.status.phase === 'running');
+    const target = `${alice.status.ipAddress} 18789`;
+    // The same probe from alice's own container succeeds, so a failure below means isolation.
+    expect((await shell(alice.id, `nc -w 3 ${target} </dev/null`)).exitCode).toBe(0);
+    expect((await shell(bob.id, `nc -w 3 ${target} </dev/null`)).exitCode).not.toBe(0);
+    // No Docker socket inside, and the control plane (loopback) is not reachable from the pod.
+    expect((await shell(bob.id, 'test -e /var/run/docker.sock')).exitCode).not.toBe(0);
+    const cpPort = new URL(cp.url).port;
+    const bobGateway = bob.status.subnet?.replace(
+      /\.\d+\/28$/,
+      (m) => `.${Number(m.slice(1, -3)) + 1}`,
+    );
+    expect((await shell(bob.id, `nc -w 3 ${bobGateway} ${cpPort} </dev/null`)).exitCode).not.toBe(
+      0,
+    );
+  });
+
+  it('PATCH of the config recreates the container and keeps the state volume', async () => {
+    expect((await shell(alice.id, 'echo kept > /home/node/.openclaw/marker')).exitCode).toBe(0);
+    const before = alice.status.containerId;
+    const patched = await cp.api<PodWithStatus>('PATCH', `/pods/${alice.id}`, {
+      config: { extraEnv: { AGENT_NOTE: 'v2' } },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.generation).toBe(alice.generation + 1);
+    alice = await waitForPod(
+      alice.id,
+      'alice recreated',
+      (p) =>
+        p.status.observedGeneration === patched.body.generation &&
+        p.status.phase === 'running' &&
+        p.status.containerId !== before,
+    );
+    expect((await shell(alice.id, 'cat /home/node/.openclaw/marker')).stdout.trim()).toBe('kept');
+    expect((await shell(alice.id, 'echo $AGENT_NOTE')).stdout.trim()).toBe('v2');
+    expect(await reasons(alice.id)).toContain('Recreated');
+  });
+
+  it('stop, start and restart do what they say', async () => {
+    expect((await cp.api('POST', `/pods/${alice.id}/stop`)).status).toBe(202);
+    alice = await waitForPod(alice.id, 'alice stopped', (p) => p.status.phase === 'stopped');
+    expect((await findContainerByName(docker, containerName(alice.id)))?.state.running).toBe(false);
+
+    expect((await cp.api('POST', `/pods/${alice.id}/start`)).status).toBe(202);
+    alice = await waitForPod(alice.id, 'alice started', (p) => p.status.phase === 'running');
+    const startedAt = (await findContainerByName(docker, containerName(alice.id)))?.state.startedAt;
+
+    expect((await cp.api('POST', `/pods/${alice.id}/restart`)).status).toBe(202);
+    alice = await waitForPod(
+      alice.id,
+      'alice restarted',
+      (p) => p.status.restarts === 1 && p.status.phase === 'running',
+    );
+    const restartedAt = (await findContainerByName(docker, containerName(alice.id)))?.state
+      .startedAt;
+    expect(restartedAt?.getTime()).toBeGreaterThan(
+      startedAt?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    expect(await reasons(alice.id)).toEqual(
+      expect.arrayContaining(['Stopped', 'Started', 'Restarted']),
+    );
+  });
+
+  it('DELETE removes container and network and keeps the volume; ?purge=true removes the volume too', async () => {
+    expect((await cp.api('DELETE', `/pods/${alice.id}`)).status).toBe(202);
+    await waitForPod(alice.id, 'alice deleted', (p) => p.status.phase === 'deleted');
+    expect(await findContainerByName(docker, containerName(alice.id))).toBeNull();
+    expect(await inspectNetwork(docker, networkName(alice.id))).toBeNull();
+    expect(await inspectVolume(docker, volumeName(alice.id))).not.toBeNull();
+    expect(await reasons(alice.id)).toContain('Deleted');
+
+    expect((await cp.api('DELETE', `/pods/${bob.id}?purge=true`)).status).toBe(202);
+    await waitForPod(bob.id, 'bob deleted', (p) => p.status.phase === 'deleted');
+    expect(await findContainerByName(docker, containerName(bob.id))).toBeNull();
+    expect(await inspectVolume(docker, volumeName(bob.id))).toBeNull();
+    expect(await reasons(bob.id)).toEqual(expect.arrayContaining(['Purged', 'Deleted']));
+  });
+
+  it('killing the control plane while a pod is being created leaves exactly one container after it starts again', async () => {
+    const carol = await createPod('carol');
+    // Kill the moment the reconciler has begun making Docker objects for the pod.
+    await eventually(
+      'carol creation under way',
+      async () => ((await inspectNetwork(docker, networkName(carol.id))) ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
+    await cp.kill();
+    await cp.start();
+    await waitForPod(
+      carol.id,
+      'carol running after the restart',
+      (p) => p.status.phase === 'running',
+      90_000,
+    );
+    const containers = await listContainers(docker, { [LABEL_POD_ID]: carol.id });
+    expect(containers).toHaveLength(1);
+    expect(await listNetworks(docker, { [LABEL_POD_ID]: carol.id })).toHaveLength(1);
+  });
+});
+
+/** A long-lived container with the OpenClaw CLI, Caddy's root CA and the pod host mapped. */
+async function clientContainer(ca: string): Promise<string> {
+  const name = `aptest-e2e-client-${randomBytes(3).toString('hex')}`;
+  const { createContainer, startContainer, writeFiles } = await import('../runtime/index.js');
+  const id = await createContainer(docker, {
+    name,
+    image: testImage('OPENCLAW'),
+    cmd: ['sleep', '600'],
+    env: { NODE_EXTRA_CA_CERTS: '/tmp/caddy-root.pem', HOME: '/tmp' },
+    labels: { 'agentpod.managed': 'true', [LABEL_POD_ID]: [...podIds][0] ?? 'none' },
+    mounts: [],
+  });
+  await writeFiles(docker, id, '/tmp', [{ path: 'caddy-root.pem', content: ca, mode: 0o644 }]);
+  await startContainer(docker, id);
+  await execInContainer(
+    docker,
+    id,
+    ['sh', '-c', `echo '${bridgeGateway} alice.${BASE_DOMAIN}' >> /etc/hosts`],
+    { user: '0' },
+  );
+  return id;
+}
+
+function gatewayHealth(client: string, token: string) {
+  return execInContainer(
+    docker,
+    client,
+    [
+      'openclaw',
+      'gateway',
+      'health',
+      '--json',
+      '--url',
+      `wss://alice.${BASE_DOMAIN}:${caddy.httpsPort}`,
+      '--token',
+      token,
+    ],
+    { timeoutMs: 60_000 },
+  );
+}
