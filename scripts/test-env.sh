@@ -6,6 +6,7 @@
 #   Docker Engine (docker.io)  real daemon on /var/run/docker.sock
 #   PostgreSQL 15              a throwaway cluster on 127.0.0.1:$PG_PORT
 #   Caddy                      the real reverse proxy for end-to-end tests
+#   Chromium                   the real browser for device pairing (driven by playwright-core)
 #   test images                built offline by scripts/build-test-images.sh
 set -euo pipefail
 
@@ -26,6 +27,7 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v caddy >/dev/null || need+=(caddy)
 command -v iptables >/dev/null || need+=(iptables)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -108,7 +108,7 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
       subnetPool,
       baseDomain: config.baseDomain,
       publicUrl: config.publicUrl,
-      stopTimeoutSeconds: 20,
+      stopTimeoutSeconds: 10,
       logger,
     },
     leadership,

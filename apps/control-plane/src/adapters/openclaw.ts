@@ -214,7 +214,7 @@ export const openclaw: AgentAdapter<OpenClawConfig> = {
       path: '/healthz',
       expectStatus: 200,
       initialDelayMs: 15_000,
-      intervalMs: 30_000,
+      intervalMs: 10_000,
       timeoutMs: 5_000,
       failureThreshold: 3,
     },

@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifySchemaValidationError,
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -52,19 +53,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     // Unknown fields are refused by the zod schemas (strict objects), never stripped silently.
     ajv: { customOptions: { removeAdditional: false } },
   });
+  // JSON only: Fastify's default text/plain parser would turn a body into a string, and the
+  // client would get "expected object" instead of 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const send = (p: ReturnType<typeof problem>) =>
       reply.code(p.status).type('application/problem+json').send(p);
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const errors = err.validation.map((v) => ({
-        path: [
-          err.validationContext,
-          ...(v.instancePath ? v.instancePath.slice(1).split('/') : []),
-        ].join('.'),
-        message: v.message ?? 'is invalid',
-      }));
+      const errors = fieldErrors(err.validationContext ?? 'request', err.validation);
       return send(
         problem(
           400,
@@ -129,4 +127,26 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     { prefix: API_PREFIX },
   );
   return app;
+}
+
+/**
+ * Paths name the field inside the body, query or params (`subdomain`, `config.provider`), as
+ * domain validation errors do; an issue with the whole part is named by the part (`body`).
+ * An unknown field is named by its own path, never by its parent's.
+ */
+function fieldErrors(
+  context: string,
+  issues: FastifySchemaValidationError[],
+): { path: string; message: string }[] {
+  return issues.flatMap((v) => {
+    const at = v.instancePath.split('/').filter(Boolean);
+    const unknown = v.keyword === 'unrecognized_keys' ? v.params.keys : undefined;
+    if (Array.isArray(unknown) && unknown.length > 0) {
+      return unknown.map((key) => ({
+        path: [...at, String(key)].join('.'),
+        message: 'is not a known field',
+      }));
+    }
+    return [{ path: at.length > 0 ? at.join('.') : context, message: v.message ?? 'is invalid' }];
+  });
 }

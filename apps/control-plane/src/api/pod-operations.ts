@@ -1,7 +1,7 @@
 import { publicOrigin } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { listEvents, recordEvent } from '../db/queries/events.js';
-import { getPod } from '../db/queries/pods.js';
+import { assertPodLive, getPod } from '../db/queries/pods.js';
 import { AgentPodError, ConflictError } from '../errors.js';
 import type { PodService } from '../pods/service.js';
 import { containerName } from '../reconciler/names.js';
@@ -48,6 +48,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
 
   async function pairingOf(podId: string) {
     const pod = await getPod(db, podId);
+    assertPodLive(pod);
     const adapter = pods.adapterFor(pod.agentType);
     if (!adapter.capabilities.devicePairing || !adapter.devicePairing) {
       throw new CapabilityMissingError(pod.agentType, 'device pairing');
@@ -181,6 +182,8 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
       },
       async (req) => {
         const pod = await getPod(db, req.params.id);
+        // No sign-in link to a pod on its way out (and no event that says one was issued).
+        assertPodLive(pod);
         const adapter = pods.adapterFor(pod.agentType);
         if (!adapter.capabilities.accessLink || !adapter.accessUrl)
           throw new CapabilityMissingError(pod.agentType, 'access links');

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
 import type { PodEvent, PodWithStatus } from '@agentpod/shared';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { containerName, networkName, volumeName } from '../reconciler/names.js';
@@ -80,20 +81,30 @@ async function createPod(tenantName: string): Promise<PodWithStatus> {
   return created.body;
 }
 
-function waitForPod(
+async function waitForPod(
   id: string,
   what: string,
   ok: (p: PodWithStatus) => boolean,
   timeoutMs = 150_000,
-) {
-  return eventually(
-    what,
-    async () => {
-      const { body } = await cp.api<PodWithStatus>('GET', `/pods/${id}`);
-      return ok(body) ? body : undefined;
-    },
-    { timeoutMs, intervalMs: 500 },
-  );
+): Promise<PodWithStatus> {
+  let last: PodWithStatus | undefined;
+  try {
+    return await eventually(
+      what,
+      async () => {
+        last = (await cp.api<PodWithStatus>('GET', `/pods/${id}`)).body;
+        return ok(last) ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+  } catch (err) {
+    // Say where the pod got stuck: its last status and events, and the control plane's log.
+    const events = await cp.api<{ items: PodEvent[] }>('GET', `/pods/${id}/events?limit=20`);
+    const lines = events.body.items.map((e) => `${e.createdAt} ${e.reason}: ${e.message}`);
+    throw new Error(
+      `${(err as Error).message}\nlast status: ${JSON.stringify(last?.status)}\nevents:\n${lines.join('\n')}\ncontrol plane:\n${cp.output.slice(-3000)}`,
+    );
+  }
 }
 
 async function reasons(id: string): Promise<string[]> {
@@ -180,6 +191,51 @@ describe('the core engine on the real stack', () => {
     expect(`${wrong.stdout}${wrong.stderr}`).toMatch(/token|unauthori[sz]ed|auth/i);
   });
 
+  it('pairs a real browser through the proxy: the Control UI waits for approval, the API lists, approves and rejects devices', async () => {
+    const link = await cp.api<{ url: string }>('POST', `/pods/${alice.id}/access-link`);
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP alice.${BASE_DOMAIN} ${bridgeGateway}`],
+    });
+    try {
+      // Two browsers (separate profiles, so separate device identities): one approved, one rejected.
+      const approved = await openControlUi(browser, link.body.url);
+      const first = await pendingDevice();
+      expect(first.clientId).toBe('openclaw-control-ui');
+      const afterApprove = await cp.api<DeviceList>(
+        'POST',
+        `/pods/${alice.id}/devices/${first.requestId}/approve`,
+      );
+      expect(afterApprove.status, JSON.stringify(afterApprove.body)).toBe(200);
+      expect(afterApprove.body.paired.map((d) => d.deviceId)).toContain(first.deviceId);
+      expect(afterApprove.body.pending.map((d) => d.requestId)).not.toContain(first.requestId);
+
+      await openControlUi(browser, link.body.url);
+      const second = await pendingDevice();
+      expect(second.deviceId).not.toBe(first.deviceId);
+      const afterReject = await cp.api<DeviceList>(
+        'POST',
+        `/pods/${alice.id}/devices/${second.requestId}/reject`,
+      );
+      expect(afterReject.status).toBe(200);
+      expect(afterReject.body.pending.map((d) => d.requestId)).not.toContain(second.requestId);
+      expect(afterReject.body.paired.map((d) => d.deviceId)).not.toContain(second.deviceId);
+
+      const unknown = await cp.api<{ code: string }>(
+        'POST',
+        `/pods/${alice.id}/devices/${second.requestId}/approve`,
+      );
+      expect(unknown.status).toBe(409);
+      expect(unknown.body.code).toBe('device_request_failed');
+      expect(await reasons(alice.id)).toEqual(
+        expect.arrayContaining(['DeviceApproved', 'DeviceRejected']),
+      );
+      await approved.close();
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('keeps tenants apart: a pod of another tenant cannot open a TCP connection to the first pod', async () => {
     bob = await createPod('bob');
     bob = await waitForPod(bob.id, 'bob running', (p) => p.status.phase === 'running');
@@ -213,6 +269,7 @@ describe('the core engine on the real stack', () => {
       (p) =>
         p.status.observedGeneration === patched.body.generation &&
         p.status.phase === 'running' &&
+        p.status.health === 'healthy' &&
         p.status.containerId !== before,
     );
     expect((await shell(alice.id, 'cat /home/node/.openclaw/marker')).stdout.trim()).toBe('kept');
@@ -233,7 +290,7 @@ describe('the core engine on the real stack', () => {
     alice = await waitForPod(
       alice.id,
       'alice restarted',
-      (p) => p.status.restarts === 1 && p.status.phase === 'running',
+      (p) => p.status.restarts === 1 && p.status.health === 'healthy',
     );
     const restartedAt = (await findContainerByName(docker, containerName(alice.id)))?.state
       .startedAt;
@@ -244,6 +301,37 @@ describe('the core engine on the real stack', () => {
       expect.arrayContaining(['Stopped', 'Started', 'Restarted']),
     );
   });
+
+  it('restarts a pod whose agent stops answering its health checks', async () => {
+    alice = await waitForPod(
+      alice.id,
+      'alice healthy',
+      (p) => p.status.health === 'healthy' && p.status.phase === 'running',
+    );
+    const restarts = alice.status.restarts;
+    const startedAt = (await findContainerByName(docker, containerName(alice.id)))?.state.startedAt;
+    // Freeze the gateway: the container still runs, but /healthz no longer answers.
+    expect((await shell(alice.id, 'kill -STOP $(pidof node)')).exitCode).toBe(0);
+    alice = await waitForPod(
+      alice.id,
+      'alice restarted by the health checks',
+      (p) => p.status.restarts === restarts + 1 && p.status.phase === 'running',
+      110_000,
+    );
+    const restartedAt = (await findContainerByName(docker, containerName(alice.id)))?.state
+      .startedAt;
+    expect(restartedAt?.getTime()).toBeGreaterThan(
+      startedAt?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    const { body } = await cp.api<{ items: PodEvent[] }>('GET', `/pods/${alice.id}/events?limit=5`);
+    expect(body.items.map((e) => [e.reason, e.type])).toEqual(
+      expect.arrayContaining([
+        ['HealthCheckFailed', 'warning'],
+        ['Restarted', 'warning'],
+      ]),
+    );
+    await waitForPod(alice.id, 'alice healthy again', (p) => p.status.health === 'healthy', 60_000);
+  }, 200_000);
 
   it('DELETE removes container and network and keeps the volume; ?purge=true removes the volume too', async () => {
     expect((await cp.api('DELETE', `/pods/${alice.id}`)).status).toBe(202);
@@ -281,6 +369,43 @@ describe('the core engine on the real stack', () => {
     expect(await listNetworks(docker, { [LABEL_POD_ID]: carol.id })).toHaveLength(1);
   });
 });
+
+type DeviceList = { pending: Device[]; paired: Device[] };
+type Device = { requestId: string | null; deviceId: string; clientId: string | null };
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Opens the access link in a fresh browser profile; Caddy's internal CA is not trusted by it. */
+async function openControlUi(browser: Browser, url: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  await page.goto(url);
+  return context;
+}
+
+let seenRequests = new Set<string>();
+/** Waits for a pending pairing request this test has not seen yet. */
+async function pendingDevice(): Promise<Device & { requestId: string }> {
+  const device = await eventually(
+    'a pending device request',
+    async () => {
+      const { status, body } = await cp.api<DeviceList>('GET', `/pods/${alice.id}/devices`);
+      expect(status).toBe(200);
+      return body.pending.find((d) => d.requestId && !seenRequests.has(d.requestId));
+    },
+    { timeoutMs: 60_000, intervalMs: 1_000 },
+  );
+  seenRequests = new Set([...seenRequests, device.requestId as string]);
+  return device as Device & { requestId: string };
+}
 
 /** A long-lived container with the OpenClaw CLI, Caddy's root CA and the pod host mapped. */
 async function clientContainer(ca: string): Promise<string> {

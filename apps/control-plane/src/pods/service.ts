@@ -6,11 +6,13 @@ import {
   createPod,
   getPod,
   getPodSecrets,
+  isPurgeRequested,
   type PodPatch,
   requestPodDeletion,
   updatePod,
 } from '../db/queries/pods.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { volumeName } from '../reconciler/names.js';
 import type { AdapterLookup } from '../reconciler/reconcile.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 
@@ -122,7 +124,19 @@ export class PodService {
     return pod;
   }
 
+  /** Idempotent: asking again writes nothing unless it newly asks for a purge. */
   async delete(id: string, opts: { purge: boolean }): Promise<PodWithStatus> {
+    const current = await getPod(this.deps.db, id);
+    if (current.deletedAt) {
+      if (!opts.purge || (await isPurgeRequested(this.deps.db, id))) return current;
+      // The reconciler is done with a finished deletion: a purge flag set now would never run.
+      if (current.status.phase === 'deleted') {
+        throw new ConflictError(
+          'pod_deleted',
+          `pod ${id} is already deleted and its state volume was kept; remove ${volumeName(id)} with docker volume rm`,
+        );
+      }
+    }
     const pod = await requestPodDeletion(this.deps.db, id, opts);
     this.deps.notify(id);
     return pod;
@@ -167,10 +181,17 @@ function validateConfig(
   if (!parsed.success) {
     throw new ValidationError(
       `config is not valid for ${adapter.displayName}`,
-      parsed.error.issues.map((i) => ({
-        path: ['config', ...i.path.map(String)].join('.'),
-        message: i.message,
-      })),
+      parsed.error.issues.flatMap((i) => {
+        const at = ['config', ...i.path.map(String)];
+        // Name each unknown key itself, not the object that holds it.
+        if (i.code === 'unrecognized_keys') {
+          return i.keys.map((k) => ({
+            path: [...at, k].join('.'),
+            message: 'is not a known setting',
+          }));
+        }
+        return [{ path: at.join('.'), message: i.message }];
+      }),
     );
   }
   return parsed.data;

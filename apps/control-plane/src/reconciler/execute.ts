@@ -72,7 +72,12 @@ export async function executeActions(
         await ensureVolume(docker, { name: volumeName(pod.id), labels: ownershipLabels(pod) });
         break;
       case 'removeContainer':
-        if (containerId) await removeContainer(docker, containerId, { force: true });
+        if (containerId) {
+          // Stop first, with the grace period: a forced removal is a SIGKILL, and the agent
+          // would leave locks and leases behind in the state volume for its successor.
+          await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+          await removeContainer(docker, containerId, { force: true });
+        }
         deps.resetHealth(pod.id);
         replaced = action.reason === 'specChanged';
         containerId = null;

@@ -34,6 +34,10 @@ export function ownershipLabels(pod: Pick<Pod, 'id' | 'tenantId'>): Record<strin
 export function buildPodSpec(pod: Pod, plan: ContainerPlan): PodSpec {
   const container: ContainerSpec = {
     name: containerName(pod.id),
+    // Stable across recreates: agents that lease their state directory by host and pid (the
+    // OpenClaw gateway does) then recognise their own dead predecessor instead of waiting out
+    // the lease of a "different host".
+    hostname: pod.subdomain,
     image: plan.image,
     ...(plan.command.length > 0 && { cmd: plan.command }),
     env: plan.env,

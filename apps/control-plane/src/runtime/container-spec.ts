@@ -10,6 +10,8 @@ export interface ContainerMount {
 
 export interface ContainerSpec {
   name: string;
+  /** Defaults to Docker's (the short container id, which changes on every recreate). */
+  hostname?: string;
   image: string;
   cmd?: string[];
   entrypoint?: string[];
@@ -57,6 +59,7 @@ export function containerCreateBody(spec: ContainerSpec): Dockerode.ContainerCre
   const { network, healthcheck } = spec;
   return {
     Image: spec.image,
+    Hostname: spec.hostname,
     Cmd: spec.cmd,
     Entrypoint: spec.entrypoint,
     Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
