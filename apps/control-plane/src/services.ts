@@ -11,6 +11,7 @@ import { listRunningPods } from './db/queries/pods.js';
 import { StartupError } from './errors.js';
 import { HealthProber } from './health/prober.js';
 import { PodService } from './pods/service.js';
+import { PodChangeListener, publishPodChange } from './reconciler/change-feed.js';
 import { AdvisoryLockLeadership, type Leadership, SoleLeadership } from './reconciler/leader.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { parseSubnetPool } from './reconciler/subnets.js';
@@ -98,6 +99,10 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
     intervalMs: 60_000,
     dryRun: config.sweeper.dryRun,
   });
+  const changeListener =
+    handle.kind === 'postgres' && handle.pool
+      ? new PodChangeListener(handle.pool, (id) => reconciler?.notify(id), logger)
+      : undefined;
   reconciler = new Reconciler(
     {
       db,
@@ -119,10 +124,16 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
       leaderRetryMs: 5_000,
       onReconciled: () => caddy?.schedule(),
     },
-    [prober, sweeper, ...(caddy ? [caddy] : [])],
+    [prober, sweeper, ...(caddy ? [caddy] : []), ...(changeListener ? [changeListener] : [])],
   );
   const live = reconciler;
-  const pods = new PodService({ db, adapters, secrets, notify: (id) => live.notify(id) });
+  const notify = (id: string) => {
+    live.notify(id);
+    publishPodChange(handle, id).catch((err: unknown) =>
+      logger.warn({ podId: id, err: (err as Error).message }, 'could not publish a pod change'),
+    );
+  };
+  const pods = new PodService({ db, adapters, secrets, notify });
 
   return {
     pods,

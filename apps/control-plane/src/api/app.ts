@@ -26,6 +26,16 @@ export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
 export type App = FastifyInstance;
+
+/** Fastify's error names are internal; these are AgentPod's stable codes for them. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json_body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'empty_json_body',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'invalid_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+  FST_ERR_VALIDATION: 'validation_failed',
+};
 /** The Fastify instance routes are registered on, typed by the zod schemas. */
 export type ApiInstance = FastifyInstance<
   RawServerDefault,
@@ -81,7 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
     // Fastify's own 4xx: malformed JSON, body too large, wrong content type, ...
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      const code = (err.code ?? 'bad_request').replace(/^FST_ERR_CTP_/, '').toLowerCase();
+      const code = FASTIFY_CODES[err.code ?? ''] ?? 'bad_request';
       return send(problem(err.statusCode, code, err.message));
     }
     req.log.error({ err }, 'unexpected error');

@@ -70,6 +70,11 @@ export const PodListQuery = z.strictObject({
   tenantId: TenantId.optional(),
   agentType: z.string().max(64).optional(),
   phase: PodPhase.optional(),
+  /** Also list pods whose deletion was requested (tombstones). */
+  includeDeleted: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export const PodPage = z.object({
   items: z.array(PodWithStatus),

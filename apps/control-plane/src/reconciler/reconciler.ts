@@ -149,7 +149,8 @@ export class Reconciler {
     if (!this.leading) return;
     this.leading = false;
     clearInterval(this.resyncTimer);
-    this.events.stop();
+    // Awaited: start() on a stream that is still stopping would return early and never listen.
+    await this.events.stop();
     for (const task of this.leaderTasks) await task.stop();
     await this.queue.stop();
   }

@@ -193,48 +193,44 @@ export async function listPods(
 
 /** Applies a change to the desired state and bumps the generation, atomically. */
 export async function updatePod(db: Database, id: string, patch: PodPatch): Promise<PodWithStatus> {
-  try {
-    await db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(pods)
-        .set({
-          ...(patch.name !== undefined && { name: patch.name }),
-          ...(patch.image !== undefined && { image: patch.image }),
-          ...(patch.config !== undefined && { config: patch.config }),
-          ...(patch.desiredState !== undefined && { desiredState: patch.desiredState }),
-          ...(patch.restart && { restartRequestedAt: sql`now()` }),
-          ...(patch.resources !== undefined && {
-            memoryMb: patch.resources.memoryMb,
-            cpus: patch.resources.cpus,
-            pidsLimit: patch.resources.pidsLimit,
-          }),
-          generation: sql`${pods.generation} + 1`,
-          updatedAt: sql`now()`,
-        })
-        .where(and(eq(pods.id, id), isNull(pods.deletedAt)))
-        .returning({ id: pods.id });
-      if (!row) throw new NotFoundError('pod', id);
-      if (patch.secrets) {
-        const { set, unset } = patch.secrets;
-        if (unset.length > 0) {
-          await tx
-            .delete(podSecrets)
-            .where(and(eq(podSecrets.podId, id), inArray(podSecrets.name, unset)));
-        }
-        for (const [name, ciphertext] of Object.entries(set)) {
-          await tx
-            .insert(podSecrets)
-            .values({ podId: id, name, ciphertext })
-            .onConflictDoUpdate({
-              target: [podSecrets.podId, podSecrets.name],
-              set: { ciphertext, updatedAt: sql`now()` },
-            });
-        }
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(pods)
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.image !== undefined && { image: patch.image }),
+        ...(patch.config !== undefined && { config: patch.config }),
+        ...(patch.desiredState !== undefined && { desiredState: patch.desiredState }),
+        ...(patch.restart && { restartRequestedAt: sql`now()` }),
+        ...(patch.resources !== undefined && {
+          memoryMb: patch.resources.memoryMb,
+          cpus: patch.resources.cpus,
+          pidsLimit: patch.resources.pidsLimit,
+        }),
+        generation: sql`${pods.generation} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(pods.id, id), isNull(pods.deletedAt)))
+      .returning({ id: pods.id });
+    if (!row) throw new NotFoundError('pod', id);
+    if (patch.secrets) {
+      const { set, unset } = patch.secrets;
+      if (unset.length > 0) {
+        await tx
+          .delete(podSecrets)
+          .where(and(eq(podSecrets.podId, id), inArray(podSecrets.name, unset)));
       }
-    });
-  } catch (err) {
-    translateWriteError(err, undefined);
-  }
+      for (const [name, ciphertext] of Object.entries(set)) {
+        await tx
+          .insert(podSecrets)
+          .values({ podId: id, name, ciphertext })
+          .onConflictDoUpdate({
+            target: [podSecrets.podId, podSecrets.name],
+            set: { ciphertext, updatedAt: sql`now()` },
+          });
+      }
+    }
+  });
   return getPod(db, id);
 }
 
