@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { connectionOptions } from './api-command.js';
 import { migrateCommand } from './commands/migrate.js';
+import { podCommand } from './commands/pod.js';
 import { serverCommand } from './commands/server.js';
+import { tenantCommand } from './commands/tenant.js';
 import { tokenCommand } from './commands/token.js';
 import { fail } from './output.js';
 
@@ -13,9 +16,23 @@ const program = new Command()
   .configureOutput({
     outputError: (text, write) => write(`agentpod: ${text.replace(/^error: /, '')}`),
   });
+for (const option of connectionOptions()) program.addOption(option);
 
-program.addCommand(serverCommand());
-program.addCommand(migrateCommand());
-program.addCommand(tokenCommand());
+for (const command of [
+  serverCommand(),
+  migrateCommand(),
+  tokenCommand(),
+  tenantCommand(),
+  podCommand(),
+]) {
+  program.addCommand(command);
+  inheritSettings(command, program);
+}
 
 program.parseAsync(process.argv).catch(fail);
+
+/** `addCommand` copies no settings: give every command the program's error output. */
+function inheritSettings(command: Command, parent: Command): void {
+  command.copyInheritedSettings(parent);
+  for (const sub of command.commands) inheritSettings(sub, command);
+}

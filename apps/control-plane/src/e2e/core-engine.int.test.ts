@@ -23,7 +23,7 @@ import {
   removeVolume,
 } from '../runtime/index.js';
 import { eventually, testHost, testImage } from '../runtime/testing.js';
-import { CaddyProcess, ControlPlaneProcess, freshDatabaseUrl } from './testing.js';
+import { CaddyProcess, ControlPlaneProcess, freshDatabaseUrl, httpsGet } from './testing.js';
 
 const BASE_DOMAIN = 'agents.test';
 const SUBNET_POOL = '10.214.0.0/16';
@@ -332,6 +332,79 @@ describe('the core engine on the real stack', () => {
     );
     await waitForPod(alice.id, 'alice healthy again', (p) => p.status.health === 'healthy', 60_000);
   }, 200_000);
+
+  it('records an agent crash as an event, and Docker brings the pod back', async () => {
+    const before = await findContainerByName(docker, containerName(alice.id));
+    const killedAt = Date.now();
+    // SIGKILL every gateway process: the init process exits with them and the container dies.
+    await shell(alice.id, 'kill -KILL $(pidof node)');
+    const died = await eventually(
+      'a new Died event',
+      async () => {
+        const { body } = await cp.api<{ items: PodEvent[] }>(
+          'GET',
+          `/pods/${alice.id}/events?limit=10`,
+        );
+        return body.items.find(
+          (e) => e.reason === 'Died' && Date.parse(e.createdAt) >= killedAt - 1_000,
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(died.type).toBe('warning');
+    expect(died.message).toMatch(/exited with code 137/);
+    // Docker's restart policy starts the same container again; the pod turns healthy anew.
+    await eventually(
+      'the container to run again',
+      async () => {
+        const now = await findContainerByName(docker, containerName(alice.id));
+        return now?.state.running && (now.state.startedAt?.getTime() ?? 0) > killedAt
+          ? now
+          : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect((await findContainerByName(docker, containerName(alice.id)))?.id).toBe(before?.id);
+    await waitForPod(
+      alice.id,
+      'alice healthy after the crash',
+      (p) => p.status.health === 'healthy',
+      90_000,
+    );
+  });
+
+  it('never lets the proxy break quietly: a restarted, empty Caddy is put right and /readyz says so meanwhile', async () => {
+    const ca = await caddy.admin.rootCertificate();
+    const url = `https://alice.${BASE_DOMAIN}:${caddy.httpsPort}/healthz`;
+    await eventually('alice through Caddy', async () => {
+      const res = await httpsGet(url, { address: bridgeGateway, ca });
+      return res.status === 200 ? res : undefined;
+    });
+
+    await caddy.stop();
+    const notReady = await eventually(
+      '/readyz to report the proxy',
+      async () => {
+        const res = await fetch(`${cp.url}/readyz`);
+        return res.status === 503 ? ((await res.json()) as { detail: string }) : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(notReady.detail).toMatch(/proxy is not in sync/);
+
+    // Back with only its admin API, as after a crash without persisted config.
+    await caddy.start();
+    const back = await eventually(
+      'the route to be pushed again',
+      async () => {
+        const res = await httpsGet(url, { address: bridgeGateway, ca }).catch(() => undefined);
+        return res?.status === 200 ? res : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(JSON.parse(back.body)).toMatchObject({ ok: true });
+    expect((await fetch(`${cp.url}/readyz`)).status).toBe(200);
+  });
 
   it('DELETE removes container and network and keeps the volume; ?purge=true removes the volume too', async () => {
     expect((await cp.api('DELETE', `/pods/${alice.id}`)).status).toBe(202);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,14 +55,23 @@ export class CaddyProcess {
   adminUrl = '';
   httpsPort = 0;
 
+  private dir = '';
+
   async start(): Promise<void> {
-    const dir = await mkdtemp(join(tmpdir(), 'agentpod-e2e-caddy-'));
-    const adminListen = `127.0.0.1:${await freePort('127.0.0.1')}`;
-    this.httpsPort = await freePort('0.0.0.0');
-    this.adminUrl = `http://${adminListen}`;
-    this.admin = new CaddyAdmin(this.adminUrl);
+    // A restart keeps the ports and the data folder (so the same local CA), like a real one.
+    if (!this.dir) {
+      this.dir = await mkdtemp(join(tmpdir(), 'agentpod-e2e-caddy-'));
+      const adminListen = `127.0.0.1:${await freePort('127.0.0.1')}`;
+      this.httpsPort = await freePort('0.0.0.0');
+      this.adminUrl = `http://${adminListen}`;
+      this.admin = new CaddyAdmin(this.adminUrl);
+      await writeFile(
+        join(this.dir, 'caddy.json'),
+        JSON.stringify({ admin: { listen: adminListen } }),
+      );
+    }
+    const dir = this.dir;
     const file = join(dir, 'caddy.json');
-    await writeFile(file, JSON.stringify({ admin: { listen: adminListen } }));
     const child = spawn('caddy', ['run', '--config', file], {
       env: {
         ...process.env,
@@ -161,4 +171,37 @@ export class ControlPlaneProcess {
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
+}
+
+/** GET over verified TLS to `host`, connecting to `address` (never loopback in these tests). */
+export function httpsGet(
+  url: string,
+  opts: { address: string; ca: string },
+): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: opts.address,
+        port: target.port,
+        path: target.pathname,
+        servername: target.hostname,
+        headers: { host: target.host },
+        ca: opts.ca,
+        agent: false,
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer`)));
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -158,6 +158,8 @@ export class Reconciler {
   private async onDockerEvent(event: DockerEvent): Promise<void> {
     const podId = event.attributes[LABEL_POD_ID];
     if (!podId) return;
+    // A container that died or started again is a new agent process: its probe history is void.
+    if (event.action === 'die' || event.action === 'start') this.deps.health.reset(podId);
     try {
       if (event.action === 'oom' || event.action === 'die') await this.recordExit(podId, event);
     } catch (err) {

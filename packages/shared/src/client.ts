@@ -1,0 +1,212 @@
+// The one typed client of the REST API: the CLI uses it, and so will the dashboard. Each method
+// is one route; responses are checked against the shared schemas, and every failure is an
+// ApiError with the server's stable code.
+import type { z } from 'zod';
+import type { DeviceList } from './adapter.js';
+import {
+  AccessLinkResponse,
+  API_PATH,
+  type CreatePodRequest,
+  type CreateTenantRequest,
+  DeviceListResponse,
+  EventPage,
+  LogLine,
+  type LogsQuery,
+  LogsResponse,
+  type PageQuery,
+  type PodListQuery,
+  PodPage,
+  TenantPage,
+  type UpdatePodRequest,
+  type UpdateTenantRequest,
+} from './api.js';
+import { ApiError } from './api-error.js';
+import { ndjsonLines } from './ndjson.js';
+import { PodWithStatus } from './pod.js';
+import { Tenant } from './tenant.js';
+
+export interface AgentPodClientOptions {
+  /** The control plane's URL, e.g. `http://127.0.0.1:8080`; the client adds `/api/v1`. */
+  baseUrl: string;
+  /** An API token (`agentpod token create`). */
+  token: string;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+interface Call {
+  /** Undefined values are left out. */
+  query?: object;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+const tenantPath = (id: string) => `/tenants/${encodeURIComponent(id)}`;
+const podPath = (id: string) => `/pods/${encodeURIComponent(id)}`;
+
+export class AgentPodClient {
+  readonly #base: string;
+  /** The base URL as error messages show it: without any credentials. */
+  readonly #where: string;
+  readonly #token: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(opts: AgentPodClientOptions) {
+    const url = URL.canParse(opts.baseUrl) ? new URL(opts.baseUrl) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new TypeError(`the AgentPod URL must be http(s)://host[:port], got "${opts.baseUrl}"`);
+    }
+    this.#base = opts.baseUrl.replace(/\/+$/, '');
+    url.username = '';
+    url.password = '';
+    this.#where = url.toString().replace(/\/+$/, '');
+    this.#token = opts.token;
+    this.#fetch = opts.fetch ?? globalThis.fetch;
+  }
+
+  readonly tenants = {
+    create: (body: CreateTenantRequest) => this.#json(Tenant, 'POST', '/tenants', { body }),
+    list: (query: PageQuery = {}) => this.#json(TenantPage, 'GET', '/tenants', { query }),
+    get: (id: string) => this.#json(Tenant, 'GET', tenantPath(id)),
+    update: (id: string, body: UpdateTenantRequest) =>
+      this.#json(Tenant, 'PATCH', tenantPath(id), { body }),
+    /** Refused with `tenant_has_pods` while the tenant has pods. */
+    delete: async (id: string): Promise<void> => {
+      await this.#send('DELETE', tenantPath(id));
+    },
+  };
+
+  /**
+   * Writes return at once with the desired state; the reconciler does the Docker work and the
+   * pod's `status` catches up (poll `get` or `events`).
+   */
+  readonly pods = {
+    create: (body: CreatePodRequest) => this.#json(PodWithStatus, 'POST', '/pods', { body }),
+    list: (query: PodListQuery = {}) => this.#json(PodPage, 'GET', '/pods', { query }),
+    get: (id: string) => this.#json(PodWithStatus, 'GET', podPath(id)),
+    update: (id: string, body: UpdatePodRequest) =>
+      this.#json(PodWithStatus, 'PATCH', podPath(id), { body }),
+    /** Removes container and network; the state volume is kept unless `purge`. */
+    delete: (id: string, opts: { purge?: boolean } = {}) =>
+      this.#json(PodWithStatus, 'DELETE', podPath(id), { query: { purge: opts.purge } }),
+    start: (id: string) => this.#json(PodWithStatus, 'POST', `${podPath(id)}/start`),
+    stop: (id: string) => this.#json(PodWithStatus, 'POST', `${podPath(id)}/stop`),
+    restart: (id: string) => this.#json(PodWithStatus, 'POST', `${podPath(id)}/restart`),
+    /** Newest first. */
+    events: (id: string, query: PageQuery = {}) =>
+      this.#json(EventPage, 'GET', `${podPath(id)}/events`, { query }),
+    logs: (id: string, query: LogsQuery = {}) =>
+      this.#json(LogsResponse, 'GET', `${podPath(id)}/logs`, { query }),
+    /** The log from `tail` lines back, then new lines as they come, until `signal` aborts. */
+    followLogs: (id: string, opts: LogsQuery & { signal?: AbortSignal } = {}) =>
+      this.#followLogs(id, opts),
+    devices: (id: string): Promise<DeviceList> =>
+      this.#json(DeviceListResponse, 'GET', `${podPath(id)}/devices`),
+    /** Answers with the device lists after the change. */
+    approveDevice: (id: string, requestId: string): Promise<DeviceList> =>
+      this.#json(DeviceListResponse, 'POST', devicePath(id, requestId, 'approve')),
+    rejectDevice: (id: string, requestId: string): Promise<DeviceList> =>
+      this.#json(DeviceListResponse, 'POST', devicePath(id, requestId, 'reject')),
+    /** The agent UI's URL with its sign-in token; issuing one is recorded as an event. */
+    accessLink: (id: string) =>
+      this.#json(AccessLinkResponse, 'POST', `${podPath(id)}/access-link`),
+  };
+
+  async *#followLogs(id: string, opts: LogsQuery & { signal?: AbortSignal }) {
+    const { signal, tail } = opts;
+    const what = `GET ${podPath(id)}/logs`;
+    try {
+      const res = await this.#send('GET', `${podPath(id)}/logs`, {
+        query: { tail, follow: true },
+        signal,
+      });
+      if (!res.body) return;
+      for await (const line of ndjsonLines(res.body, signal)) {
+        yield this.#check(LogLine, parseJson(line), what, res.status);
+      }
+    } catch (err) {
+      // Aborting is how a caller stops following: the stream ends, it does not fail.
+      if (signal?.aborted) return;
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(0, 'unreachable', `${what} on ${this.#where} broke off: ${why(err)}`, [], {
+        cause: err,
+      });
+    }
+  }
+
+  async #json<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    call?: Call,
+  ): Promise<z.output<S>> {
+    const res = await this.#send(method, path, call);
+    const body = parseJson(await res.text());
+    return this.#check(schema, body, `${method} ${path}`, res.status);
+  }
+
+  #check<S extends z.ZodType>(schema: S, body: unknown, what: string, status: number) {
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+    throw new ApiError(
+      status,
+      'invalid_response',
+      `${what} on ${this.#where} answered with a body this client does not understand (${issues.join('; ')})`,
+    );
+  }
+
+  async #send(method: string, path: string, call: Call = {}): Promise<Response> {
+    const url = new URL(`${this.#base}${API_PATH}${path}`);
+    for (const [key, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#token}`,
+      accept: 'application/json',
+    };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method,
+        headers,
+        ...(call.body !== undefined && { body: JSON.stringify(call.body) }),
+        ...(call.signal && { signal: call.signal }),
+      });
+    } catch (err) {
+      if (call.signal?.aborted) throw err;
+      throw new ApiError(
+        0,
+        'unreachable',
+        `cannot reach the AgentPod API at ${this.#where}: ${why(err)}`,
+        [],
+        { cause: err },
+      );
+    }
+    if (!res.ok) throw await ApiError.from(res, `${method} ${path}`);
+    return res;
+  }
+}
+
+function devicePath(id: string, requestId: string, verb: 'approve' | 'reject'): string {
+  return `${podPath(id)}/devices/${encodeURIComponent(requestId)}/${verb}`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Node's fetch says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND) is the cause. */
+function why(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
