@@ -31,7 +31,6 @@ export type App = FastifyInstance;
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json_body',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'empty_json_body',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'invalid_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
   FST_ERR_VALIDATION: 'validation_failed',
@@ -66,6 +65,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // JSON only: Fastify's default text/plain parser would turn a body into a string, and the
   // client would get "expected object" instead of 415.
   app.removeContentTypeParser('text/plain');
+  // An empty JSON body is no body: `curl -H 'Content-Type: application/json' -X POST …/stop`
+  // is how people call action routes. Routes that need a body still refuse it (400).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(req, body, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err: FastifyError, req, reply) => {

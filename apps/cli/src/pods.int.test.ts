@@ -1,0 +1,267 @@
+// The tenant and pod commands as a user runs them: the built `agentpod` binary against the
+// real control plane, started in this process on PGlite and the real Docker daemon. Pods are
+// created stopped, so no agent boots (start is asked for once and stopped at once).
+// `pnpm turbo run build` must have run.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger, loadConfig, type RunningServer, startServer } from '@agentpod/control-plane';
+import type { PodEvent, PodWithStatus, Tenant } from '@agentpod/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const PROVIDER_KEY = 'sk-test-123';
+const RUN_ID = Math.random().toString(36).slice(2, 8);
+const UNKNOWN_POD = `pod_${'0'.repeat(20)}`;
+
+let server: RunningServer;
+let token: string;
+let dataDir: string;
+const podIds = new Set<string>();
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run scripts/test-env.sh`);
+  return value;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'agentpod-cli-pods-'));
+  const announced: string[] = [];
+  server = await startServer(
+    loadConfig({
+      AGENTPOD_DATA_DIR: dataDir,
+      AGENTPOD_PORT: '0',
+      DOCKER_HOST: required('AGENTPOD_TEST_DOCKER_HOST'),
+      AGENTPOD_POD_SUBNET_POOL: '10.218.0.0/16',
+      // Other test files' labelled objects come and go while this runs: never sweep them.
+      AGENTPOD_SWEEP_DRY_RUN: 'true',
+      AGENTPOD_IMAGE_OPENCLAW: required('AGENTPOD_TEST_IMAGE_OPENCLAW'),
+    }),
+    createLogger('silent'),
+    { announce: (line) => announced.push(line) },
+  );
+  const found = /shown only this once: (ap_[\w-]+)/.exec(announced.join('\n'))?.[1];
+  if (!found) throw new Error(`no admin token was announced: ${announced.join('\n')}`);
+  token = found;
+});
+
+afterAll(async () => {
+  await server?.close();
+  // The pods' containers, networks and volumes, found by label (the reconciler has stopped).
+  const docker = server?.context.docker.docker;
+  for (const podId of podIds) {
+    const filters = JSON.stringify({ label: [`agentpod.pod-id=${podId}`] });
+    for (const c of (await docker?.listContainers({ all: true, filters })) ?? [])
+      await docker?.getContainer(c.Id).remove({ force: true });
+    for (const n of (await docker?.listNetworks({ filters })) ?? [])
+      await docker?.getNetwork(n.Id).remove();
+    for (const v of (await docker?.listVolumes({ filters }))?.Volumes ?? [])
+      await docker?.getVolume(v.Name).remove();
+  }
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI against the server, as the admin unless `env` says otherwise. Async: the server
+ * answering it runs in this process. No output may ever hold the provider key.
+ */
+async function run(args: string[], env: Record<string, string | undefined> = {}) {
+  const { AGENTPOD_URL: _u, AGENTPOD_TOKEN: _t, ...inherited } = process.env;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...inherited, AGENTPOD_URL: server.url, AGENTPOD_TOKEN: token, ...env },
+    timeout: 60_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const result: Result = { status, stdout, stderr };
+  expect(`${stdout}\n${stderr}`).not.toContain(PROVIDER_KEY);
+  return result;
+}
+
+/** Runs a command that must succeed and returns what it printed. */
+async function ok(args: string[]): Promise<string> {
+  const r = await run(args);
+  expect(r.status, `agentpod ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+async function okJson<T>(args: string[]): Promise<T> {
+  return JSON.parse(await ok([...args, '--json'])) as T;
+}
+
+/** The CLI failed the way users should see it: one line, no stack trace. */
+function expectOneLineFailure(r: Result, line: RegExp) {
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr.trimEnd()).toMatch(line);
+}
+
+describe('agentpod tenant and pod commands', () => {
+  const tenantName = `cli-${RUN_ID}`;
+  const subdomain = `cli-${RUN_ID}`;
+  let tenantId: string;
+  let podId: string;
+
+  it('creates and lists tenants, and deletes an empty one', async () => {
+    const created = await ok(['tenant', 'create', tenantName, '--display-name', 'CLI test']);
+    tenantId = /^created tenant (ten_[0-9a-z]{20}) \(cli-\w+\)\n$/.exec(created)?.[1] ?? '';
+    expect(tenantId, created).not.toBe('');
+
+    const spare = await okJson<Tenant>(['tenant', 'create', `${tenantName}-spare`]);
+    const table = (await ok(['tenant', 'list'])).split('\n');
+    expect(table[0]).toMatch(/^ID\s+NAME\s+DISPLAY NAME\s+CREATED$/);
+    expect(table.find((l) => l.startsWith(tenantId))).toMatch(/\scli-\w+\s+CLI test\s/);
+
+    expect(await ok(['tenant', 'delete', spare.id])).toBe(`deleted tenant ${spare.id}\n`);
+    const ids = (await okJson<Tenant[]>(['tenant', 'list'])).map((t) => t.id);
+    expect(ids).toContain(tenantId);
+    expect(ids).not.toContain(spare.id);
+  });
+
+  it('creates a stopped pod with a secret and shows only the secret name', async () => {
+    const pod = await okJson<PodWithStatus>([
+      'pod',
+      'create',
+      '--tenant',
+      tenantId,
+      '--subdomain',
+      subdomain,
+      '--stopped',
+      '--secret',
+      `providerApiKey=${PROVIDER_KEY}`,
+    ]);
+    podId = pod.id;
+    podIds.add(podId);
+    expect(pod).toMatchObject({ tenantId, subdomain, agentType: 'openclaw', generation: 1 });
+    expect(pod.desiredState).toBe('stopped');
+    expect(pod.secretRefs).toContain('providerApiKey');
+
+    const details = await ok(['pod', 'get', podId]);
+    expect(details).toMatch(new RegExp(`^id\\s+${podId}$`, 'm'));
+    expect(details).toMatch(/^secrets\s+.*\bproviderApiKey\b/m);
+    const fetched = await okJson<PodWithStatus>(['pod', 'get', podId]);
+    expect(fetched.secretRefs).toContain('providerApiKey');
+  });
+
+  it('lists pods, by tenant too', async () => {
+    const table = (await ok(['pod', 'list'])).split('\n');
+    expect(table[0]).toMatch(/^ID\s+TENANT\s+SUBDOMAIN\s+TYPE\s+DESIRED\s+PHASE/);
+    expect(table.find((l) => l.startsWith(podId))).toMatch(
+      new RegExp(`^${podId}\\s+${tenantId}\\s+${subdomain}\\s+openclaw\\s+stopped\\s`),
+    );
+    const mine = await okJson<PodWithStatus[]>(['pod', 'list', '--tenant', tenantId]);
+    expect(mine.map((p) => p.id)).toEqual([podId]);
+  });
+
+  it('sets a nested config value as a new generation', async () => {
+    expect(await ok(['pod', 'set', podId, '--config', 'extraEnv.FOO=bar'])).toMatch(
+      new RegExp(`^updated pod ${podId} .*generation 2\\n$`),
+    );
+    const pod = await okJson<PodWithStatus>(['pod', 'get', podId]);
+    expect(pod.generation).toBe(2);
+    expect(pod.config.extraEnv).toEqual({ FOO: 'bar' });
+    expect(pod.secretRefs).toContain('providerApiKey');
+  });
+
+  it('prints an https access link and records it as an event', async () => {
+    const r = await run(['pod', 'link', podId]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^https://${subdomain}\\.\\S+\\n$`));
+
+    const table = await ok(['pod', 'events', podId]);
+    expect(table.split('\n')[0]).toMatch(/^TIME\s+TYPE\s+REASON\s+MESSAGE$/);
+    expect(table).toMatch(/\sAccessLinkIssued\s+an access link was issued/);
+    const events = await okJson<PodEvent[]>(['pod', 'events', podId]);
+    expect(events.map((e) => e.reason)).toContain('AccessLinkIssued');
+  });
+
+  it('starts and stops the pod: the desired state goes there and back', async () => {
+    const started = await okJson<PodWithStatus>(['pod', 'start', podId]);
+    expect(started.desiredState).toBe('running');
+    expect(await ok(['pod', 'stop', podId])).toMatch(
+      new RegExp(`^asked to stop pod ${podId} \\(${subdomain}\\): desired stopped,`),
+    );
+    expect((await okJson<PodWithStatus>(['pod', 'get', podId])).desiredState).toBe('stopped');
+  });
+
+  it('refuses to delete a tenant that has pods, in one line', async () => {
+    expectOneLineFailure(
+      await run(['tenant', 'delete', tenantId]),
+      new RegExp(
+        `^agentpod: tenant ${tenantId} still has pods; delete them first \\(tenant_has_pods\\)$`,
+      ),
+    );
+  });
+
+  it('deletes the pod: it leaves the list and shows as deleted', async () => {
+    expect(await ok(['pod', 'delete', podId, '--purge'])).toBe(
+      `deleting pod ${podId} (${subdomain}); its state volume goes too\n`,
+    );
+    const listed = await okJson<PodWithStatus[]>(['pod', 'list', '--tenant', tenantId]);
+    expect(listed).toEqual([]);
+    expect((await okJson<PodWithStatus>(['pod', 'get', podId])).deletedAt).not.toBeNull();
+  });
+});
+
+describe('agentpod API commands on failure', () => {
+  it('names an unknown pod with its code', async () => {
+    expectOneLineFailure(
+      await run(['pod', 'get', UNKNOWN_POD]),
+      new RegExp(`^agentpod: pod ${UNKNOWN_POD} does not exist \\(pod_not_found\\)$`),
+    );
+  });
+
+  it('says how to get a token when there is none', async () => {
+    expectOneLineFailure(
+      await run(['pod', 'list'], { AGENTPOD_TOKEN: undefined }),
+      /^agentpod: no API token: set AGENTPOD_TOKEN or pass --token \(create one with `agentpod token create`\)$/,
+    );
+  });
+
+  it('refuses a wrong token', async () => {
+    expectOneLineFailure(
+      await run(['tenant', 'list', '--token', 'ap_not-a-token']),
+      /^agentpod: the bearer token is invalid or revoked \(unauthorized\)$/,
+    );
+  });
+
+  it('names the URL it cannot reach', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    expectOneLineFailure(
+      await run(['pod', 'list'], { AGENTPOD_URL: url }),
+      new RegExp(
+        `^agentpod: cannot reach the AgentPod API at ${url}: ECONNREFUSED \\(unreachable\\)$`,
+      ),
+    );
+  });
+});
+
+/** A port nothing listens on: one the system just gave out and took back. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
