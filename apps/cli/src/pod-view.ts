@@ -43,9 +43,10 @@ export function podDetails(pod: PodWithStatus): string {
     ['secrets', pod.secretRefs.length > 0 ? pod.secretRefs.join(', ') : '(none)'],
     [
       'resources',
-      `${resources.memoryMb} MiB, ${resources.cpus} CPUs, ${resources.pidsLimit} processes`,
+      `${resources.memoryMb} MiB memory, ${resources.cpus} CPU${resources.cpus === 1 ? '' : 's'}, ${resources.pidsLimit} processes`,
     ],
-    ['address', status.ipAddress ? `${status.ipAddress} on ${status.subnet}` : '-'],
+    ['network', status.subnet ?? '-'],
+    ['address', status.ipAddress ?? '-'],
     ['created', formatTime(pod.createdAt)],
   ];
   if (pod.deletedAt) rows.push(['deleted', formatTime(pod.deletedAt)]);

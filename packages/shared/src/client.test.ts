@@ -65,6 +65,17 @@ describe('AgentPodClient requests', () => {
     expect(sent.map((s) => s.headers['content-type'])).toEqual([undefined, undefined]);
   });
 
+  it('calls fetch unbound, as browsers require of window.fetch', async () => {
+    let receiver: unknown = 'not called';
+    const fetch = function (this: unknown) {
+      receiver = this;
+      return Promise.resolve(json(200, tenant));
+    };
+    const client = new AgentPodClient({ baseUrl: 'http://cp.test', token: 't', fetch });
+    await client.tenants.get(TENANT_ID);
+    expect(receiver).toBeUndefined();
+  });
+
   it('takes 204 No Content as success', async () => {
     const { fetch } = fakeFetch(() => new Response(null, { status: 204 }));
     const client = new AgentPodClient({ baseUrl: 'http://cp.test', token: 't', fetch });

@@ -49,7 +49,7 @@ export class AgentPodClient {
   /** The base URL as error messages show it: without any credentials. */
   readonly #where: string;
   readonly #token: string;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: (url: URL, init: RequestInit) => Promise<Response>;
 
   constructor(opts: AgentPodClientOptions) {
     const url = URL.canParse(opts.baseUrl) ? new URL(opts.baseUrl) : undefined;
@@ -61,7 +61,9 @@ export class AgentPodClient {
     url.password = '';
     this.#where = url.toString().replace(/\/+$/, '');
     this.#token = opts.token;
-    this.#fetch = opts.fetch ?? globalThis.fetch;
+    // Called as a plain function: browsers refuse `fetch` called as a method of another object.
+    const given = opts.fetch;
+    this.#fetch = (url, init) => (given ?? globalThis.fetch)(url, init);
   }
 
   readonly tenants = {

@@ -200,7 +200,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
         return {
           url,
           note: adapter.capabilities.devicePairing
-            ? 'a new browser must be approved once: see GET /pods/:id/devices'
+            ? 'a new browser must be approved once: approve its request among the pod devices'
             : 'the link signs the browser in',
         };
       },

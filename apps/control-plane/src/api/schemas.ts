@@ -1,18 +1,24 @@
 import {
   DnsLabel,
-  PodEvent,
   PodId,
   PodPhase,
   PodResources,
-  PodWithStatus,
   PowerState,
   Subdomain,
-  Tenant,
   TenantId,
 } from '@agentpod/shared';
 import { z } from 'zod';
 
-// Request schemas are strict: an unknown field is a 400, never silently dropped.
+// Request schemas are strict: an unknown field is a 400, never silently dropped. The response
+// schemas are the clients' own, from @agentpod/shared.
+export {
+  AccessLinkResponse,
+  DeviceListResponse,
+  EventPage,
+  LogsResponse,
+  PodPage,
+  TenantPage,
+} from '@agentpod/shared';
 
 export const IdParams = z.strictObject({ id: z.string() });
 export const PodIdParams = z.strictObject({ id: PodId });
@@ -38,7 +44,6 @@ export const CreateTenantBody = z.strictObject({
 });
 export const UpdateTenantBody = z.strictObject({ displayName: z.string().min(1).max(200) });
 export const TenantListQuery = z.strictObject(PageQuery);
-export const TenantPage = z.object({ items: z.array(Tenant), nextCursor: z.string().nullable() });
 
 const SecretValue = z.string().min(1).max(16_384);
 
@@ -76,10 +81,6 @@ export const PodListQuery = z.strictObject({
     .default('false')
     .transform((v) => v === 'true'),
 });
-export const PodPage = z.object({
-  items: z.array(PodWithStatus),
-  nextCursor: z.string().nullable(),
-});
 
 export const DeletePodQuery = z.strictObject({
   purge: z
@@ -89,7 +90,6 @@ export const DeletePodQuery = z.strictObject({
 });
 
 export const EventListQuery = z.strictObject(PageQuery);
-export const EventPage = z.object({ items: z.array(PodEvent), nextCursor: z.string().nullable() });
 
 export const LogsQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(10_000).default(200),
@@ -98,20 +98,8 @@ export const LogsQuery = z.strictObject({
     .default('false')
     .transform((v) => v === 'true'),
 });
-export const LogLine = z.object({ stream: z.enum(['stdout', 'stderr']), text: z.string() });
-export const LogsResponse = z.object({ lines: z.array(LogLine) });
 
 export const DeviceRequestParams = z.strictObject({
   id: PodId,
   requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be a device request id'),
 });
-const Device = z.object({
-  requestId: z.string().nullable(),
-  deviceId: z.string(),
-  clientId: z.string().nullable(),
-  platform: z.string().nullable(),
-  scopes: z.array(z.string()),
-  at: z.string().nullable(),
-});
-export const DeviceListResponse = z.object({ pending: z.array(Device), paired: z.array(Device) });
-export const AccessLinkResponse = z.object({ url: z.string(), note: z.string() });

@@ -19,6 +19,27 @@ export function testServerUrl(): string {
   return url;
 }
 
+/** A new, empty database on the test server; `drop` removes it (closing its connections). */
+export async function createScratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const server = testServerUrl();
+  const name = `agentpod_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
 /** A brand-new database of the given kind, migrated unless `migrate: false`. */
 export async function openTestDatabase(
   backend: DatabaseBackend,
@@ -29,21 +50,9 @@ export async function openTestDatabase(
   if (backend === 'pglite') {
     handle = await openDatabase({ memory: true });
   } else {
-    const server = testServerUrl();
-    const name = `agentpod_t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(server);
-    url.pathname = `/${name}`;
-    handle = await openDatabase({ url: url.toString() });
-    drop = async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await createScratchDatabase();
+    handle = await openDatabase({ url: scratch.url });
+    drop = scratch.drop;
   }
   if (opts.migrate !== false) await runMigrations(handle);
   return {

@@ -23,7 +23,7 @@ import {
   removeVolume,
 } from '../runtime/index.js';
 import { eventually, testHost, testImage } from '../runtime/testing.js';
-import { CaddyProcess, ControlPlaneProcess, freshDatabaseUrl, httpsGet } from './testing.js';
+import { CaddyProcess, ControlPlaneProcess, createScratchDatabase, httpsGet } from './testing.js';
 
 const BASE_DOMAIN = 'agents.test';
 const SUBNET_POOL = '10.214.0.0/16';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   bridgeGateway = (await inspectNetwork(docker, 'bridge'))?.subnets[0]?.gateway ?? '172.17.0.1';
   caddy = new CaddyProcess();
   await caddy.start();
-  const db = await freshDatabaseUrl();
+  const db = await createScratchDatabase();
   dropDatabase = db.drop;
   cp = new ControlPlaneProcess({
     DATABASE_URL: db.url,

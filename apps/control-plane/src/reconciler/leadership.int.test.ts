@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { freshDatabaseUrl } from '../e2e/testing.js';
+import { createScratchDatabase } from '../db/testing.js';
 import { createLogger } from '../logger.js';
 import {
   LABEL_POD_ID,
@@ -61,7 +61,7 @@ async function api<T>(server: RunningServer, method: string, path: string, body?
 }
 
 beforeAll(async () => {
-  const db = await freshDatabaseUrl();
+  const db = await createScratchDatabase();
   dropDatabase = db.drop;
   const key = randomBytes(32).toString('base64');
   leader = await start(db.url, key);

@@ -1,14 +1,7 @@
-// The routing path for real: echo pods on their own bridge networks, a real Caddy on the host
-// configured only through CaddyAdmin, and clients that come in over a non-loopback address
-// (the docker bridge gateway) with real TLS verification against Caddy's local CA.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
-import { createServer, type LookupFunction } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { LookupFunction } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
@@ -26,8 +19,9 @@ import {
   startContainer,
 } from '../runtime/index.js';
 import { eventually, TEST_LABEL, testHost, testImage, testName } from '../runtime/testing.js';
-import { CaddyAdmin, type CaddyOptions, renderCaddyConfig } from './caddy.js';
+import { type CaddyAdmin, type CaddyOptions, renderCaddyConfig } from './caddy.js';
 import { buildRoutes, type RoutablePod } from './routes.js';
+import { CaddyProcess, httpsGet } from './testing.js';
 
 const TEST_ONLY = { [TEST_LABEL]: 'routing' };
 const LABELS = { [LABEL_MANAGED]: 'true', ...TEST_ONLY };
@@ -47,9 +41,7 @@ interface EchoPod {
 }
 
 let docker: DockerHost;
-let caddy: ChildProcess | undefined;
-let caddyLog = '';
-let workDir: string | undefined;
+let caddy: CaddyProcess;
 let admin: CaddyAdmin;
 let options: CaddyOptions;
 let clientAddress: string;
@@ -64,24 +56,21 @@ beforeAll(async () => {
   alice = await startEchoPod('alice');
   bob = await startEchoPod('bob');
 
+  caddy = new CaddyProcess();
+  await caddy.start();
+  admin = caddy.admin;
   options = {
-    adminListen: `127.0.0.1:${await freePort('127.0.0.1')}`,
-    httpsPort: await freePort('0.0.0.0'),
+    adminListen: new URL(caddy.adminUrl).host,
+    httpsPort: caddy.httpsPort,
     httpPort: 0,
     tls: { issuer: 'internal' },
   };
-  admin = new CaddyAdmin(`http://${options.adminListen}`, { timeoutMs: 10_000 });
-  await startCaddy();
   await admin.load(renderCaddyConfig(buildRoutes([alice.pod, bob.pod], routeOpts), options));
   ca = await admin.rootCertificate();
 });
 
 afterAll(async () => {
-  if (caddy && caddy.exitCode === null) {
-    caddy.kill('SIGTERM');
-    await once(caddy, 'exit');
-  }
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await caddy?.stop();
   if (docker) await removeTestObjects();
 });
 
@@ -197,35 +186,6 @@ async function createPodNetwork(name: string): Promise<string> {
   }
 }
 
-async function startCaddy(): Promise<void> {
-  workDir = await mkdtemp(join(tmpdir(), 'agentpod-caddy-'));
-  const file = join(workDir, 'caddy.json');
-  // Only the admin API at first: everything else arrives through CaddyAdmin, as in production.
-  await writeFile(file, JSON.stringify({ admin: { listen: options.adminListen } }));
-  // Caddy keeps its CA and certificates under HOME/XDG dirs: a private folder per run.
-  const env = {
-    ...process.env,
-    HOME: workDir,
-    XDG_DATA_HOME: join(workDir, 'data'),
-    XDG_CONFIG_HOME: join(workDir, 'config'),
-  };
-  const child = spawn('caddy', ['run', '--config', file], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  caddy = child;
-  const keep = (chunk: Buffer) => {
-    caddyLog = (caddyLog + chunk.toString()).slice(-8_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  await eventually('the Caddy admin API', async () => {
-    if (child.exitCode !== null) throw new Error(`caddy exited ${child.exitCode}: ${caddyLog}`);
-    await admin.getConfig();
-    return true;
-  });
-}
-
 async function removeTestObjects(): Promise<void> {
   for (const c of await listContainers(docker, TEST_ONLY)) {
     await removeContainer(docker, c.id, { force: true });
@@ -233,14 +193,13 @@ async function removeTestObjects(): Promise<void> {
   for (const n of await listNetworks(docker, TEST_ONLY)) await removeNetwork(docker, n.id);
 }
 
-async function freePort(address: string): Promise<number> {
-  const server = createServer();
-  server.listen(0, address);
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+/** GET / through Caddy for `host`, sending `sni` in the TLS handshake (the host by default). */
+function get(host: string, { sni = host } = {}): Promise<{ status: number; body: string }> {
+  return httpsGet(`https://${host}:${options.httpsPort}/`, {
+    address: clientAddress,
+    ca,
+    servername: sni,
+  });
 }
 
 /** This machine's IPv4 addresses other than loopback. */
@@ -256,33 +215,3 @@ const toClientAddress: LookupFunction = (_hostname, lookupOptions, callback) => 
   if (lookupOptions.all) callback(null, [{ address: clientAddress, family: 4 }]);
   else callback(null, clientAddress, 4);
 };
-
-/** GET / through Caddy for `host`, sending `sni` in the TLS handshake (the host by default). */
-function get(host: string, { sni = host } = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      {
-        host: clientAddress,
-        port: options.httpsPort,
-        path: '/',
-        servername: sni,
-        headers: { host: `${host}:${options.httpsPort}` },
-        ca,
-        agent: false,
-        timeout: 10_000,
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`GET ${host}: no answer`)));
-    request.on('error', reject);
-    request.end();
-  });
-}
