@@ -91,7 +91,9 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
   }
   let client: PGlite;
   try {
-    client = new PGlite(dir);
+    // PGlite's default 128 MB of shared buffers is most of an idle control plane's memory;
+    // AgentPod's tables are small, and 16 MB keeps them cached.
+    client = new PGlite(dir, { postgresqlconf: ['shared_buffers = 16MB'] });
     await client.waitReady;
   } catch (err) {
     throw new StartupError(
