@@ -14,6 +14,13 @@ export interface ControlPlaneContext {
   logger: Logger;
 }
 
+/** The database the configuration names: PostgreSQL at DATABASE_URL, else PGlite in the data folder. */
+export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
+  if (config.databaseUrl) return openDatabase({ url: config.databaseUrl });
+  ensureDataDir(config.dataDir);
+  return openDatabase({ pgliteDir: pgliteDirFor(config.dataDir) });
+}
+
 export function createDockerHost(config: Config): DockerHost {
   try {
     const target = config.docker.certDir
@@ -51,9 +58,7 @@ export async function openControlPlane(
     }
     throw err;
   }
-  const db = await openDatabase(
-    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDirFor(config.dataDir) },
-  );
+  const db = await openConfiguredDatabase(config);
   try {
     const { applied } = await runMigrations(db);
     if (applied > 0)

@@ -5,7 +5,6 @@ import { z } from 'zod';
  * object names and in DNS labels, and readable in logs (`pod_4k9...` is obviously a pod).
  */
 export const ID_BODY_LENGTH = 20;
-export const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 export const ID_PREFIXES = {
   tenant: 'ten',

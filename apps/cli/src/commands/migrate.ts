@@ -1,10 +1,4 @@
-import {
-  ensureDataDir,
-  loadConfig,
-  openDatabase,
-  pgliteDirFor,
-  runMigrations,
-} from '@agentpod/control-plane';
+import { loadConfig, openConfiguredDatabase, runMigrations } from '@agentpod/control-plane';
 import { Command } from 'commander';
 import { say } from '../output.js';
 
@@ -12,13 +6,7 @@ export function migrateCommand(): Command {
   return new Command('migrate')
     .description('apply pending database migrations and exit (the server also does this at start)')
     .action(async () => {
-      const config = loadConfig();
-      if (!config.databaseUrl) ensureDataDir(config.dataDir);
-      const db = await openDatabase(
-        config.databaseUrl
-          ? { url: config.databaseUrl }
-          : { pgliteDir: pgliteDirFor(config.dataDir) },
-      );
+      const db = await openConfiguredDatabase(loadConfig());
       try {
         const { applied } = await runMigrations(db);
         say(

@@ -1,11 +1,9 @@
 import {
   createApiToken,
   type DatabaseHandle,
-  ensureDataDir,
   listApiTokens,
   loadConfig,
-  openDatabase,
-  pgliteDirFor,
+  openConfiguredDatabase,
   revokeApiToken,
   runMigrations,
 } from '@agentpod/control-plane';
@@ -14,11 +12,7 @@ import { say } from '../output.js';
 
 /** Token commands work on the database directly: they are how an operator gets in at all. */
 async function withDatabase<T>(fn: (db: DatabaseHandle) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  if (!config.databaseUrl) ensureDataDir(config.dataDir);
-  const db = await openDatabase(
-    config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: pgliteDirFor(config.dataDir) },
-  );
+  const db = await openConfiguredDatabase(loadConfig());
   try {
     await runMigrations(db);
     return await fn(db);

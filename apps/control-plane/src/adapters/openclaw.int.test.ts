@@ -10,27 +10,24 @@ import {
   execInContainer,
   inspectContainer,
   LABEL_MANAGED,
-  listContainers,
-  listVolumes,
-  removeContainer,
-  removeVolume,
   startContainer,
   writeFiles,
 } from '../runtime/index.js';
-import { eventually, TEST_LABEL, testHost, testImage, testName } from '../runtime/testing.js';
+import {
+  eventually,
+  removeTestObjects,
+  TEST_LABEL,
+  testHost,
+  testImage,
+  testName,
+} from '../runtime/testing.js';
 import { openclaw } from './openclaw.js';
 
 const host = testHost();
 const LABELS = { [LABEL_MANAGED]: 'true', [TEST_LABEL]: 'adapters' };
+const ONLY_OURS = { [TEST_LABEL]: 'adapters' };
 const PROXY = ['10.213.0.1/32'];
 const ORIGIN = 'https://alice.agents.example.com';
-
-async function removeOurObjects() {
-  const only = { [TEST_LABEL]: 'adapters' };
-  for (const c of await listContainers(host, only))
-    await removeContainer(host, c.id, { force: true });
-  for (const v of await listVolumes(host, only)) await removeVolume(host, v.name);
-}
 
 let plan: ContainerPlan;
 let containerId: string;
@@ -47,7 +44,7 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 beforeAll(async () => {
-  await removeOurObjects();
+  await removeTestObjects(host, ONLY_OURS);
   plan = openclaw.render(
     {
       id: 'pod_0123456789abcdefghij',
@@ -98,7 +95,7 @@ beforeAll(async () => {
   );
 });
 
-afterAll(removeOurObjects);
+afterAll(() => removeTestObjects(host, ONLY_OURS));
 
 describe('OpenClaw adapter on the real gateway', () => {
   it('starts with the rendered config and reports no config error', async () => {

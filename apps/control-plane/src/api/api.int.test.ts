@@ -17,17 +17,8 @@ import { createApiToken, revokeApiToken } from '../db/queries/tokens.js';
 import { podSecrets, pods as podsTable, tenants as tenantsTable } from '../db/schema.js';
 import { createLogger } from '../logger.js';
 import { schemaValidator } from '../routing/testing.js';
-import {
-  type DockerHost,
-  LABEL_POD_ID,
-  listContainers,
-  listNetworks,
-  listVolumes,
-  removeContainer,
-  removeNetwork,
-  removeVolume,
-} from '../runtime/index.js';
-import { eventually, testHost, testImage } from '../runtime/testing.js';
+import { type DockerHost, LABEL_POD_ID, listContainers } from '../runtime/index.js';
+import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
 import { type RunningServer, startServer } from '../server.js';
 import { BODY_LIMIT_BYTES } from './app.js';
 
@@ -71,13 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  for (const podId of podIds) {
-    const only = { [LABEL_POD_ID]: podId };
-    for (const c of await listContainers(docker, only))
-      await removeContainer(docker, c.id, { force: true });
-    for (const n of await listNetworks(docker, only)) await removeNetwork(docker, n.id);
-    for (const v of await listVolumes(docker, only)) await removeVolume(docker, v.name);
-  }
+  for (const podId of podIds) await removeTestObjects(docker, { [LABEL_POD_ID]: podId });
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

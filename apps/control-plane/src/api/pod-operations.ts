@@ -1,3 +1,4 @@
+import type { DeviceList, DevicePairing, PodWithStatus } from '@agentpod/shared';
 import { publicOrigin } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { listEvents, recordEvent } from '../db/queries/events.js';
@@ -38,12 +39,25 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
   const { db, docker, pods } = deps;
 
   /** The pod's running container: exec and device pairing need a live agent. */
-  async function runningContainer(podId: string): Promise<string> {
-    const pod = await getPod(db, podId);
+  async function runningContainer(pod: PodWithStatus): Promise<string> {
     const container = await findContainerByName(docker, containerName(pod.id));
     if (!container?.state.running)
-      throw new ConflictError('pod_not_running', `pod ${podId} is not running`);
+      throw new ConflictError('pod_not_running', `pod ${pod.id} is not running`);
     return container.id;
+  }
+
+  /** The agent's own device list, read through its CLI in the container. */
+  async function listDevices(pairing: DevicePairing, containerId: string): Promise<DeviceList> {
+    const result = await execInContainer(docker, containerId, pairing.listCommand(), {
+      timeoutMs: 30_000,
+    });
+    if (result.exitCode !== 0) {
+      throw new AgentPodError(
+        'device_command_failed',
+        `listing devices failed: ${firstLine(result.stderr || result.stdout)}`,
+      );
+    }
+    return pairing.parseList(result.stdout);
   }
 
   async function pairingOf(podId: string) {
@@ -53,7 +67,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
     if (!adapter.capabilities.devicePairing || !adapter.devicePairing) {
       throw new CapabilityMissingError(pod.agentType, 'device pairing');
     }
-    return { pod, pairing: adapter.devicePairing, containerId: await runningContainer(podId) };
+    return { pod, pairing: adapter.devicePairing, containerId: await runningContainer(pod) };
   }
 
   return (app: ApiInstance) => {
@@ -120,16 +134,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
       { schema: { tags: ['devices'], params: PodIdParams, response: { 200: DeviceListResponse } } },
       async (req) => {
         const { pairing, containerId } = await pairingOf(req.params.id);
-        const result = await execInContainer(docker, containerId, pairing.listCommand(), {
-          timeoutMs: 30_000,
-        });
-        if (result.exitCode !== 0) {
-          throw new AgentPodError(
-            'device_command_failed',
-            `listing devices failed: ${firstLine(result.stderr || result.stdout)}`,
-          );
-        }
-        return pairing.parseList(result.stdout);
+        return listDevices(pairing, containerId);
       },
     );
 
@@ -161,10 +166,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
             reason: verb === 'approve' ? 'DeviceApproved' : 'DeviceRejected',
             message: `device request ${req.params.requestId} ${verb === 'approve' ? 'approved' : 'rejected'}`,
           });
-          const list = await execInContainer(docker, containerId, pairing.listCommand(), {
-            timeoutMs: 30_000,
-          });
-          return pairing.parseList(list.stdout);
+          return listDevices(pairing, containerId);
         },
       );
     }

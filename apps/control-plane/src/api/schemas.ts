@@ -20,7 +20,6 @@ export {
   TenantPage,
 } from '@agentpod/shared';
 
-export const IdParams = z.strictObject({ id: z.string() });
 export const PodIdParams = z.strictObject({ id: PodId });
 export const TenantIdParams = z.strictObject({ id: TenantId });
 

@@ -17,12 +17,8 @@ import {
   LABEL_POD_ID,
   listContainers,
   listNetworks,
-  listVolumes,
-  removeContainer,
-  removeNetwork,
-  removeVolume,
 } from '../runtime/index.js';
-import { eventually, testHost, testImage } from '../runtime/testing.js';
+import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
 import { CaddyProcess, ControlPlaneProcess, createScratchDatabase, httpsGet } from './testing.js';
 
 const BASE_DOMAIN = 'agents.test';
@@ -59,13 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cp?.stop();
   await caddy?.stop();
-  for (const podId of podIds) {
-    const only = { [LABEL_POD_ID]: podId };
-    for (const c of await listContainers(docker, only))
-      await removeContainer(docker, c.id, { force: true });
-    for (const n of await listNetworks(docker, only)) await removeNetwork(docker, n.id);
-    for (const v of await listVolumes(docker, only)) await removeVolume(docker, v.name);
-  }
+  for (const podId of podIds) await removeTestObjects(docker, { [LABEL_POD_ID]: podId });
   await dropDatabase?.();
 });
 

@@ -3,6 +3,7 @@ import type { AgentAdapter, PodResources, PodWithStatus, PowerState } from '@age
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
 import {
+  assertPodLive,
   createPod,
   getPod,
   getPodSecrets,
@@ -162,7 +163,7 @@ export class PodService {
 
   private async live(id: string): Promise<PodWithStatus> {
     const pod = await getPod(this.deps.db, id);
-    if (pod.deletedAt) throw new ConflictError('pod_deleted', `pod ${id} is being deleted`);
+    assertPodLive(pod);
     return pod;
   }
 

@@ -10,14 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createScratchDatabase } from '../db/testing.js';
 import { createLogger } from '../logger.js';
-import {
-  LABEL_POD_ID,
-  listContainers,
-  listNetworks,
-  removeContainer,
-  removeNetwork,
-} from '../runtime/index.js';
-import { eventually, testHost } from '../runtime/testing.js';
+import { LABEL_POD_ID } from '../runtime/index.js';
+import { eventually, removeTestObjects, testHost } from '../runtime/testing.js';
 import { type RunningServer, startServer } from '../server.js';
 
 let leader: RunningServer;
@@ -75,12 +69,7 @@ afterAll(async () => {
   await follower?.close();
   await leader?.close().catch(() => {});
   const docker = testHost();
-  for (const id of podIds) {
-    for (const c of await listContainers(docker, { [LABEL_POD_ID]: id }))
-      await removeContainer(docker, c.id, { force: true });
-    for (const n of await listNetworks(docker, { [LABEL_POD_ID]: id }))
-      await removeNetwork(docker, n.id);
-  }
+  for (const id of podIds) await removeTestObjects(docker, { [LABEL_POD_ID]: id });
   await dropDatabase?.();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });

@@ -84,8 +84,12 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   await executeActions(executeDeps, { pod, spec, subnet, observed: before.observed }, actions);
   if (actions.some((a) => a.type === 'finishDeletion')) return undefined;
 
-  // Status is written last, from what Docker says now, never from what we meant to do.
-  const after = await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
+  // Status is written last, from what Docker says now, never from what we meant to do. With
+  // nothing done, the first look is still what Docker says (saves three calls per resync).
+  const after =
+    actions.length === 0
+      ? before
+      : await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
   const view = after.container;
   const running = view?.state.running ?? false;
   const health = running

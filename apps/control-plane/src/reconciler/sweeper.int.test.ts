@@ -15,14 +15,8 @@ import {
   inspectVolume,
   LABEL_MANAGED,
   LABEL_POD_ID,
-  listContainers,
-  listNetworks,
-  listVolumes,
-  removeContainer,
-  removeNetwork,
-  removeVolume,
 } from '../runtime/index.js';
-import { testHost, testImage, testName } from '../runtime/testing.js';
+import { removeTestObjects, testHost, testImage, testName } from '../runtime/testing.js';
 import { Sweeper } from './sweeper.js';
 
 const ORPHAN = 'pod_sweeporphan000000000';
@@ -77,11 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const only = { 'agentpod.test': 'sweeper' };
-  for (const c of await listContainers(docker, only))
-    await removeContainer(docker, c.id, { force: true });
-  for (const n of await listNetworks(docker, only)) await removeNetwork(docker, n.id);
-  for (const v of await listVolumes(docker, only)) await removeVolume(docker, v.name);
+  await removeTestObjects(docker, { 'agentpod.test': 'sweeper' });
   await t.destroy();
 });
 

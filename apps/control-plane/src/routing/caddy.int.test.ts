@@ -1,3 +1,6 @@
+// The routing path for real: echo pods on their own bridge networks, a real Caddy on the host
+// configured only through CaddyAdmin, and clients that come in over a non-loopback address
+// (the docker bridge gateway) with real TLS verification against Caddy's local CA.
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import type { LookupFunction } from 'node:net';
@@ -12,13 +15,16 @@ import {
   inspectContainer,
   inspectNetwork,
   LABEL_MANAGED,
-  listContainers,
-  listNetworks,
-  removeContainer,
-  removeNetwork,
   startContainer,
 } from '../runtime/index.js';
-import { eventually, TEST_LABEL, testHost, testImage, testName } from '../runtime/testing.js';
+import {
+  eventually,
+  removeTestObjects,
+  TEST_LABEL,
+  testHost,
+  testImage,
+  testName,
+} from '../runtime/testing.js';
 import { type CaddyAdmin, type CaddyOptions, renderCaddyConfig } from './caddy.js';
 import { buildRoutes, type RoutablePod } from './routes.js';
 import { CaddyProcess, httpsGet } from './testing.js';
@@ -51,7 +57,7 @@ let bob: EchoPod;
 
 beforeAll(async () => {
   docker = testHost();
-  await removeTestObjects();
+  await removeTestObjects(docker, TEST_ONLY);
   clientAddress = (await inspectNetwork(docker, 'bridge'))?.subnets[0]?.gateway ?? '172.17.0.1';
   alice = await startEchoPod('alice');
   bob = await startEchoPod('bob');
@@ -71,7 +77,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await caddy?.stop();
-  if (docker) await removeTestObjects();
+  if (docker) await removeTestObjects(docker, TEST_ONLY);
 });
 
 const routeOpts = { baseDomain: BASE_DOMAIN };
@@ -184,13 +190,6 @@ async function createPodNetwork(name: string): Promise<string> {
       throw err;
     }
   }
-}
-
-async function removeTestObjects(): Promise<void> {
-  for (const c of await listContainers(docker, TEST_ONLY)) {
-    await removeContainer(docker, c.id, { force: true });
-  }
-  for (const n of await listNetworks(docker, TEST_ONLY)) await removeNetwork(docker, n.id);
 }
 
 /** GET / through Caddy for `host`, sending `sni` in the TLS handshake (the host by default). */

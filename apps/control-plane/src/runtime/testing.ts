@@ -34,9 +34,14 @@ export function testName(what: string): string {
   return `aptest-${what}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Removes every container, network and volume labelled as made by these tests. */
-export async function removeTestObjects(host: DockerHost): Promise<void> {
-  const only = { [TEST_LABEL]: 'runtime' };
+/**
+ * Removes every container, network and volume that carries `labels` (by default: made by the
+ * runtime tests). Found by label, not by remembered ids, so a crashed run's leftovers go too.
+ */
+export async function removeTestObjects(
+  host: DockerHost,
+  only: Record<string, string> = { [TEST_LABEL]: 'runtime' },
+): Promise<void> {
   for (const c of await listContainers(host, only)) {
     await removeContainer(host, c.id, { force: true });
   }

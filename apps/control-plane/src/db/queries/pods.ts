@@ -96,18 +96,6 @@ async function withDetails(db: Database, rows: PodRow[]): Promise<PodWithStatus[
   });
 }
 
-function translateWriteError(
-  err: unknown,
-  subdomain: string | undefined,
-  tenantId?: string,
-): never {
-  if (isUniqueViolation(err)) {
-    throw new ConflictError('subdomain_taken', `the subdomain ${subdomain} is already in use`);
-  }
-  if (pgErrorCode(err) === '23503' && tenantId) throw new NotFoundError('tenant', tenantId);
-  throw err;
-}
-
 export async function createPod(db: Database, input: NewPod): Promise<PodWithStatus> {
   const id = newId('pod');
   try {
@@ -134,7 +122,14 @@ export async function createPod(db: Database, input: NewPod): Promise<PodWithSta
       if (secretRows.length > 0) await tx.insert(podSecrets).values(secretRows);
     });
   } catch (err) {
-    translateWriteError(err, input.subdomain, input.tenantId);
+    if (isUniqueViolation(err)) {
+      throw new ConflictError(
+        'subdomain_taken',
+        `the subdomain ${input.subdomain} is already in use`,
+      );
+    }
+    if (pgErrorCode(err) === '23503') throw new NotFoundError('tenant', input.tenantId);
+    throw err;
   }
   return getPod(db, id);
 }
