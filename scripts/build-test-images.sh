@@ -94,6 +94,71 @@ cp "$SRC/openclaw/dockerignore" "$ctx/.dockerignore"
 OPENCLAW_IMAGE=$(build openclaw "$ctx" "$NODE_IMAGE" \
   "$(cat "$SRC/openclaw/Dockerfile" "$SRC/openclaw/openclaw" "$SRC/openclaw/dockerignore" "$SRC/openclaw/package-lock.json")")
 
+# --- standin (an agent that only answers its probes) ----------------------------------------------
+ctx="$CACHE/ctx-standin"; rm -rf "$ctx" && mkdir -p "$ctx"
+cp "$SRC/standin/Dockerfile" "$SRC/standin/openclaw" "$ctx/"
+STANDIN_IMAGE=$(build standin "$ctx" "$BASE_IMAGE" "$(cat "$SRC/standin/Dockerfile" "$SRC/standin/openclaw")")
+
+# --- caddy (the managed proxy) -------------------------------------------------------------------
+# Debian's caddy binary and the shared libraries it links, on the base image.
+ctx="$CACHE/ctx-caddy"; rm -rf "$ctx" && mkdir -p "$ctx/rootfs/usr/bin"
+cp "$SRC/caddy/Dockerfile" "$ctx/"
+CADDY_BIN=$(command -v caddy)
+cp "$CADDY_BIN" "$ctx/rootfs/usr/bin/caddy"
+for lib in $(ldd "$CADDY_BIN" | grep -o '/[^ ]*'); do
+  mkdir -p "$ctx/rootfs$(dirname "$lib")"
+  cp -L "$lib" "$ctx/rootfs$lib"
+done
+CADDY_IMAGE=$(build caddy "$ctx" "$BASE_IMAGE" "$(cat "$SRC/caddy/Dockerfile")" \
+  "$(tar --sort=name --mtime=@0 --numeric-owner -C "$ctx/rootfs" -c . | short_hash)")
+
 echo "AGENTPOD_TEST_IMAGE_BASE=$BASE_IMAGE"
 echo "AGENTPOD_TEST_IMAGE_ECHO=$ECHO_IMAGE"
 echo "AGENTPOD_TEST_IMAGE_OPENCLAW=$OPENCLAW_IMAGE"
+echo "AGENTPOD_TEST_IMAGE_CADDY=$CADDY_IMAGE"
+echo "AGENTPOD_TEST_IMAGE_STANDIN=$STANDIN_IMAGE"
+
+# === control plane ===========================================================================
+# The production image, docker/control-plane/Dockerfile, built the way an operator builds it but
+# FROM host-node: the host's Node.js and npm at the official node image's paths, standing in for
+# node:20-bookworm-slim, which cannot be pulled here. pnpm 12 is a native binary that also links
+# glibc's librt, which the base image lacks.
+ctx="$CACHE/ctx-host-node"; rm -rf "$ctx"
+mkdir -p "$ctx/rootfs"/{usr/local/bin,usr/local/lib/node_modules,usr/bin,root}
+cp "$SRC/host-node/Dockerfile" "$ctx/"
+cp /usr/bin/node "$ctx/rootfs/usr/local/bin/node"
+cp -r /usr/lib/node_modules/npm "$ctx/rootfs/usr/local/lib/node_modules/npm"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/rootfs/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ctx/rootfs/usr/local/bin/npx"
+ln -s /bin/env "$ctx/rootfs/usr/bin/env"  # npm's `#!/usr/bin/env node`
+for lib in $(ldd /usr/bin/node | grep -o '/[^ ]*') /lib/x86_64-linux-gnu/librt.so.1; do
+  mkdir -p "$ctx/rootfs$(dirname "$lib")"
+  cp -L "$lib" "$ctx/rootfs$lib"
+done
+HOST_NODE_IMAGE=$(build host-node "$ctx" "$BASE_IMAGE" "$(cat "$SRC/host-node/Dockerfile")" \
+  "$(tar --sort=name --mtime=@0 --numeric-owner -C "$ctx/rootfs" -c . | short_hash)")
+
+# The build context is what the root .dockerignore lets through; hash exactly those files.
+control_plane_inputs() (
+  cd "$ROOT"
+  cat docker/control-plane/Dockerfile .dockerignore package.json pnpm-lock.yaml \
+    pnpm-workspace.yaml tsconfig.base.json
+  find apps packages \( -name node_modules -o -name dist -o -name .turbo -o -name coverage \
+      -o -name data -o -name test-results \) -prune \
+    -o -type f ! -name '*.test.ts' ! -name '*.tsbuildinfo' -print0 \
+    | sort -z | xargs -0 sha256sum
+)
+CONTROL_PLANE_IMAGE="agentpod-test/control-plane:$( (control_plane_inputs; echo "$HOST_NODE_IMAGE") | short_hash)"
+if ! have_image "$CONTROL_PLANE_IMAGE"; then
+  log "building $CONTROL_PLANE_IMAGE"
+  # The CA the host's Node trusts for the registry (a TLS-intercepting proxy here), if any.
+  ca=${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null || true)}
+  secret=(); [ -f "$ca" ] && secret=(--secret "id=npm_ca,src=$ca")
+  build_log="$CACHE/control-plane-build.log"
+  DOCKER_BUILDKIT=1 "$DOCKER" build --progress=plain "${secret[@]}" \
+    --build-arg "BUILD_IMAGE=$HOST_NODE_IMAGE" --build-arg "NODE_IMAGE=$HOST_NODE_IMAGE" \
+    --label agentpod.test-image=true -t "$CONTROL_PLANE_IMAGE" \
+    -f "$ROOT/docker/control-plane/Dockerfile" "$ROOT" > "$build_log" 2>&1 \
+    || { tail -n 40 "$build_log" >&2; log "control-plane image failed; see $build_log"; exit 1; }
+fi
+echo "AGENTPOD_TEST_IMAGE_CONTROL_PLANE=$CONTROL_PLANE_IMAGE"

@@ -7,6 +7,8 @@
 #   PostgreSQL 15              a throwaway cluster on 127.0.0.1:$PG_PORT
 #   Caddy                      the real reverse proxy for end-to-end tests
 #   Chromium                   the real browser for device pairing (driven by playwright-core)
+#   image registries           Docker's distribution registry: an open one and one behind
+#                              htpasswd auth, on loopback, for pulls of the test images
 #   test images                built offline by scripts/build-test-images.sh
 set -euo pipefail
 
@@ -28,6 +30,10 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v caddy >/dev/null || need+=(caddy)
 command -v iptables >/dev/null || need+=(iptables)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/docker-compose ] || need+=(docker-compose)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v curl >/dev/null || need+=(curl)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -67,6 +73,38 @@ psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHER
   | grep -q 1 || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE agentpod_test"
 log "postgres $(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'SHOW server_version')"
 
+# --- image registries ---------------------------------------------------------------------
+# No public registry is reachable here: tests push their images to these and AgentPod pulls
+# them back. Loopback registries need no TLS (Docker trusts 127.0.0.0/8 as insecure).
+REGISTRY_PORT=${AGENTPOD_TEST_REGISTRY_PORT:-5055}
+PRIVATE_REGISTRY_PORT=${AGENTPOD_TEST_PRIVATE_REGISTRY_PORT:-5056}
+REGISTRY_USER=agentpod
+REGISTRY_PASSWORD=test-registry-password
+start_registry() { # NAME PORT [HTPASSWD]
+  local dir="$STATE_DIR/registry-$1" status
+  mkdir -p "$dir/data"
+  {
+    printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n' "$dir/data"
+    printf '  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' "$2"
+    [ -n "${3:-}" ] && printf 'auth:\n  htpasswd:\n    realm: agentpod-test\n    path: %s\n' "$3"
+  } > "$dir/config.yml"
+  status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/v2/" || true)
+  if [ "$status" != 200 ] && [ "$status" != 401 ]; then
+    log "starting the $1 image registry on 127.0.0.1:$2"
+    setsid docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 < /dev/null &
+    for _ in $(seq 1 40); do
+      status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/v2/" || true)
+      [ "$status" = 200 ] || [ "$status" = 401 ] && break
+      sleep 0.25
+    done
+    [ "$status" = 200 ] || [ "$status" = 401 ] || die "the $1 registry did not start; see $dir/registry.log"
+  fi
+}
+HTPASSWD="$STATE_DIR/registry.htpasswd"
+[ -s "$HTPASSWD" ] || htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASSWORD" > "$HTPASSWD"
+start_registry open "$REGISTRY_PORT"
+start_registry private "$PRIVATE_REGISTRY_PORT" "$HTPASSWD"
+
 # --- images -------------------------------------------------------------------------------
 "$ROOT/scripts/build-test-images.sh" > "$STATE_DIR/images.env"
 
@@ -74,6 +112,10 @@ cat > "$ROOT/.test-env" <<ENV
 # Written by scripts/test-env.sh; read by the test suites.
 AGENTPOD_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/agentpod_test
 AGENTPOD_TEST_DOCKER_HOST=unix:///var/run/docker.sock
+AGENTPOD_TEST_REGISTRY=127.0.0.1:$REGISTRY_PORT
+AGENTPOD_TEST_PRIVATE_REGISTRY=127.0.0.1:$PRIVATE_REGISTRY_PORT
+AGENTPOD_TEST_REGISTRY_USER=$REGISTRY_USER
+AGENTPOD_TEST_REGISTRY_PASSWORD=$REGISTRY_PASSWORD
 $(cat "$STATE_DIR/images.env")
 ENV
 log "wrote .test-env"

@@ -13,4 +13,7 @@ export default function setup(): void {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (match?.[1] && match[2] !== undefined) process.env[match[1]] ??= match[2];
   }
+  // Control planes started by the tests route nothing unless a test asks for a proxy: the
+  // default, a managed proxy, would take ports 80 and 443 of the machine the tests run on.
+  process.env.AGENTPOD_PROXY ??= 'none';
 }

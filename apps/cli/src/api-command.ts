@@ -1,5 +1,5 @@
 // What the commands that go through the REST API share: where to connect, with which token,
-// and `--json`. (`server`, `migrate` and `token` work on the database directly.)
+// and `--json`. (`server` and `migrate` work on the database; `token` on it or the local server.)
 import { AgentPodClient } from '@agentpod/shared';
 import { type Command, Option } from 'commander';
 import { UsageError } from './errors.js';

@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { connectionOptions } from './api-command.js';
 import { migrateCommand } from './commands/migrate.js';
 import { podCommand } from './commands/pod.js';
+import { proxyCommand } from './commands/proxy.js';
+import { registryCommand } from './commands/registry.js';
 import { serverCommand } from './commands/server.js';
 import { tenantCommand } from './commands/tenant.js';
 import { tokenCommand } from './commands/token.js';
@@ -24,6 +26,8 @@ for (const command of [
   tokenCommand(),
   tenantCommand(),
   podCommand(),
+  registryCommand(),
+  proxyCommand(),
 ]) {
   program.addCommand(command);
   inheritSettings(command, program);

@@ -1,6 +1,6 @@
 import type { PodWithStatus } from '@agentpod/shared';
 import { describe, expect, it } from 'vitest';
-import { eventTable, podDetails } from './pod-view.js';
+import { describePull, eventTable, podDetails } from './pod-view.js';
 
 const pod: PodWithStatus = {
   id: 'pod_aaaaaaaaaaaaaaaaaaaa',
@@ -29,6 +29,19 @@ const pod: PodWithStatus = {
     specHash: null,
     subnet: '10.0.0.0/28',
     ipAddress: null,
+    image: {
+      ref: 'ghcr.io/openclaw/openclaw:2026.9.6',
+      pinned: null,
+      pull: {
+        state: 'backoff',
+        attempts: 2,
+        reason: 'unreachable',
+        message: 'dial tcp: connection refused',
+        nextAttemptAt: '2025-03-01T12:01:00.000Z',
+        progress: null,
+        generation: 2,
+      },
+    },
     updatedAt: '2025-03-01T12:00:00.000Z',
   },
 };
@@ -41,6 +54,30 @@ describe('podDetails', () => {
     expect(lines).toContain('secrets     gatewayToken, providerApiKey');
     expect(lines).toContain('config      {"extraEnv":{"FOO":"bar"}}');
     expect(lines).toContain('last error  image pull failed: not found');
+    expect(lines).toContain(
+      'pull        retrying at 2025-03-01 12:01:00 after 2 failed attempts (unreachable)',
+    );
+  });
+});
+
+describe('describePull', () => {
+  it('shows the progress of a pull under way, and a given-up one', () => {
+    const base = { attempts: 0, reason: null, message: null, nextAttemptAt: null, generation: 1 };
+    expect(
+      describePull({
+        ...base,
+        state: 'pulling',
+        progress: {
+          layers: 7,
+          layersDone: 3,
+          bytes: 120 * 1024 * 1024,
+          bytesDone: 45 * 1024 * 1024,
+        },
+      }),
+    ).toBe('pulling: 3/7 layers, 45.0/120.0 MB');
+    expect(
+      describePull({ ...base, state: 'failed', attempts: 3, reason: 'not_found', progress: null }),
+    ).toBe('gave up after 3 failed attempts (not_found)');
   });
 });
 

@@ -1,6 +1,6 @@
 // How pods, their events and devices read on a terminal. Pods carry secret names only
 // (`secretRefs`); no view here ever has a secret value to show.
-import type { AgentDevice, DeviceList, PodEvent, PodWithStatus } from '@agentpod/shared';
+import type { AgentDevice, DeviceList, ImagePull, PodEvent, PodWithStatus } from '@agentpod/shared';
 import { formatTable, formatTime } from './table.js';
 
 export function podTable(pods: PodWithStatus[]): string {
@@ -35,6 +35,7 @@ export function podDetails(pod: PodWithStatus): string {
     ['subdomain', pod.subdomain],
     ['type', pod.agentType],
     ['image', pod.image ?? '(the default)'],
+    ['pinned', status.image.pinned ?? '-'],
     ['desired', `${pod.desiredState} (generation ${pod.generation})`],
     ['phase', `${status.phase} (observed generation ${status.observedGeneration})`],
     ['health', status.health],
@@ -49,6 +50,7 @@ export function podDetails(pod: PodWithStatus): string {
     ['address', status.ipAddress ?? '-'],
     ['created', formatTime(pod.createdAt)],
   ];
+  if (status.image.pull) rows.push(['pull', describePull(status.image.pull)]);
   if (pod.deletedAt) rows.push(['deleted', formatTime(pod.deletedAt)]);
   if (status.lastError) rows.push(['last error', status.lastError]);
   return formatTable(rows);
@@ -86,4 +88,20 @@ export function deviceTables(devices: DeviceList): string {
       ? `paired:\n${formatTable(rows(devices.paired), header)}`
       : 'no paired devices';
   return `${pending}\n\n${paired}`;
+}
+
+const MB = 1024 * 1024;
+
+/** `pulling: 3/7 layers, 45.2/120.0 MB`, `retrying at … after 2 failed attempts (unreachable)`. */
+export function describePull(pull: ImagePull): string {
+  if (pull.state === 'pulling') {
+    const p = pull.progress;
+    if (!p) return 'pulling';
+    const mb = (n: number) => (n / MB).toFixed(1);
+    return `pulling: ${p.layersDone}/${p.layers} layers, ${mb(p.bytesDone)}/${mb(p.bytes)} MB`;
+  }
+  const tries = `${pull.attempts} failed attempt${pull.attempts === 1 ? '' : 's'} (${pull.reason})`;
+  return pull.state === 'failed'
+    ? `gave up after ${tries}`
+    : `retrying at ${formatTime(pull.nextAttemptAt ?? '')} after ${tries}`;
 }

@@ -33,6 +33,7 @@ beforeAll(async () => {
   const announced: string[] = [];
   server = await startServer(
     loadConfig({
+      AGENTPOD_PROXY: 'none',
       AGENTPOD_DATA_DIR: dataDir,
       AGENTPOD_PORT: '0',
       DOCKER_HOST: required('AGENTPOD_TEST_DOCKER_HOST'),
@@ -75,12 +76,13 @@ interface Result {
  * Runs the CLI against the server, as the admin unless `env` says otherwise. Async: the server
  * answering it runs in this process. No output may ever hold the provider key.
  */
-async function run(args: string[], env: Record<string, string | undefined> = {}) {
+async function run(args: string[], env: Record<string, string | undefined> = {}, stdin?: string) {
   const { AGENTPOD_URL: _u, AGENTPOD_TOKEN: _t, ...inherited } = process.env;
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...inherited, AGENTPOD_URL: server.url, AGENTPOD_TOKEN: token, ...env },
     timeout: 60_000,
   });
+  child.stdin.end(stdin ?? '');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {
@@ -265,3 +267,42 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+describe('agentpod registry and proxy commands', () => {
+  const password = `registry-secret-${RUN_ID}`;
+
+  it('stores registry credentials from standard input only, and never prints the password', async () => {
+    const refused = await run(['registry', 'login', 'ghcr.io', '--username', 'me']);
+    expectOneLineFailure(refused, /--password-stdin/);
+    const stored = await run(
+      ['registry', 'login', 'registry.example.com:5000', '--username', 'me', '--password-stdin'],
+      {},
+      `${password}\n`,
+    );
+    expect(stored.status, stored.stderr).toBe(0);
+    expect(stored.stdout).toBe('stored credentials for registry.example.com:5000 (user me)\n');
+    const list = await ok(['registry', 'list']);
+    expect(list).toMatch(/^REGISTRY\s+USERNAME\s+UPDATED\nregistry\.example\.com:5000\s+me\s+/);
+    const json = await okJson<{ registry: string }[]>(['registry', 'list']);
+    expect(json.map((r) => r.registry)).toEqual(['registry.example.com:5000']);
+    expect(`${list}${JSON.stringify(json)}`).not.toContain(password);
+    expect(await ok(['registry', 'logout', 'registry.example.com:5000'])).toMatch(/removed/);
+    expectOneLineFailure(
+      await run(['registry', 'logout', 'registry.example.com:5000']),
+      /registry.example.com:5000 does not exist \(registry_credential_not_found\)/,
+    );
+    expectOneLineFailure(
+      await run(
+        ['registry', 'login', 'https://bad/host', '--username', 'me', '--password-stdin'],
+        {},
+        'x',
+      ),
+      /not a registry host/,
+    );
+  });
+
+  it('reports the proxy, and exits 1 when asked for a CA that does not exist', async () => {
+    expect(await ok(['proxy', 'status'])).toBe('none: ok\n');
+    expectOneLineFailure(await run(['proxy', 'ca']), /only a Caddy proxy has an internal CA/);
+  });
+});

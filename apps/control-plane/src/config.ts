@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { StartupError } from './errors.js';
+import { detectHostAddress, sslipDomain } from './host-address.js';
+
+const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const port = () => z.coerce.number().int().min(1).max(65_535);
+
+/** The proxy image AgentPod runs itself (AGENTPOD_PROXY=managed); pinned like agent images. */
+export const DEFAULT_PROXY_IMAGE = 'caddy:2.10.2';
 
 /**
  * The only module that reads the environment. Everything else receives a `Config`.
@@ -11,13 +18,8 @@ const EnvSchema = z.object({
   AGENTPOD_DATA_DIR: z.string().min(1).default('./data'),
   AGENTPOD_HOST: z.string().min(1).default('127.0.0.1'),
   AGENTPOD_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  AGENTPOD_BASE_DOMAIN: z
-    .string()
-    .regex(
-      /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
-      'must be a lowercase domain name',
-    )
-    .default('agents.localhost'),
+  AGENTPOD_BASE_DOMAIN: z.string().regex(DOMAIN, 'must be a lowercase domain name').optional(),
+  AGENTPOD_PUBLIC_IP: z.ipv4().optional(),
   AGENTPOD_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
@@ -30,17 +32,45 @@ const EnvSchema = z.object({
   AGENTPOD_POD_SUBNET_POOL: z.string().default('10.213.0.0/16'),
   AGENTPOD_POD_SUBNET_PREFIX: z.coerce.number().int().min(16).max(29).default(28),
   AGENTPOD_PUBLIC_SCHEME: z.enum(['https', 'http']).default('https'),
-  AGENTPOD_PUBLIC_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  AGENTPOD_PUBLIC_PORT: port().optional(),
+  AGENTPOD_PROXY: z.enum(['managed', 'caddy', 'traefik', 'none']).optional(),
+  AGENTPOD_PROXY_IMAGE: z.string().min(1).default(DEFAULT_PROXY_IMAGE),
+  AGENTPOD_PROXY_HTTPS_PORT: port().default(443),
+  AGENTPOD_PROXY_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(80),
+  AGENTPOD_PROXY_ADMIN_PORT: port().default(2019),
+  AGENTPOD_PROXY_TLS: z.enum(['auto', 'internal', 'acme']).default('auto'),
   AGENTPOD_PROXY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AGENTPOD_TRAEFIK_CERT_RESOLVER: z.string().min(1).default('letsencrypt'),
   AGENTPOD_TRAEFIK_TLS: z.enum(['per-host', 'wildcard']).default('per-host'),
   AGENTPOD_CADDY_ADMIN_URL: z.url().optional(),
-  AGENTPOD_CADDY_HTTPS_PORT: z.coerce.number().int().min(1).max(65_535).default(443),
-  AGENTPOD_CADDY_TLS: z.enum(['internal', 'acme']).default('internal'),
   AGENTPOD_ACME_EMAIL: z.email().optional(),
+  AGENTPOD_PULL_BACKOFF_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   AGENTPOD_SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
   AGENTPOD_SWEEP_DRY_RUN: z.enum(['true', 'false']).default('false'),
 });
+
+/** Certificates: Caddy's own local CA, or a public ACME CA (Let's Encrypt) for a real domain. */
+export type ProxyTls = { issuer: 'internal' } | { issuer: 'acme'; email: string };
+
+/**
+ * Who routes `<subdomain>.<base domain>` to the pods: a Caddy container AgentPod runs and
+ * reconciles itself (the default), an operator's Caddy (admin API), an operator's Traefik (which
+ * polls the HTTP-provider endpoint), or nobody.
+ */
+export type ProxyConfig =
+  | {
+      mode: 'managed';
+      image: string;
+      httpsPort: number;
+      /** 0: no HTTP listener (no redirects, no ACME HTTP challenge). */
+      httpPort: number;
+      /** Caddy's admin API, on the host's loopback only. */
+      adminPort: number;
+      tls: ProxyTls;
+    }
+  | { mode: 'caddy'; adminUrl: string; httpsPort: number; httpPort: number; tls: ProxyTls }
+  | { mode: 'traefik' }
+  | { mode: 'none' };
 
 export interface Config {
   /** PostgreSQL URL; unset means the embedded PGlite database in `dataDir`. */
@@ -48,6 +78,8 @@ export interface Config {
   dataDir: string;
   listen: { host: string; port: number };
   baseDomain: string;
+  /** Where the base domain came from: set, derived from the host's address, or the fallback. */
+  baseDomainSource: 'setting' | 'host-address' | 'fallback';
   logLevel: z.infer<typeof EnvSchema>['AGENTPOD_LOG_LEVEL'];
   docker: { host: string; certDir: string | undefined; timeoutMs: number };
   /** Base64 32-byte key; unset means `<dataDir>/secret.key`. */
@@ -63,19 +95,16 @@ export interface Config {
     certResolver: string;
     tls: 'per-host' | 'wildcard';
   };
-  /** Set when AgentPod pushes routes to a Caddy admin API. */
-  caddy:
-    | {
-        adminUrl: string;
-        httpsPort: number;
-        tls: 'internal' | 'acme';
-        acmeEmail: string | undefined;
-      }
-    | undefined;
+  proxy: ProxyConfig;
   sweeper: { graceMs: number; dryRun: boolean };
+  /** First delay after a failed pull; it doubles per attempt, up to five minutes. */
+  pullBackoffMs: number;
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  { hostAddress = detectHostAddress }: { hostAddress?: () => string | undefined } = {},
+): Config {
   // An empty variable means "unset", as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
@@ -91,11 +120,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const tls = e.DOCKER_TLS_VERIFY !== undefined && e.DOCKER_TLS_VERIFY !== '0';
+  const address = e.AGENTPOD_BASE_DOMAIN ? undefined : (e.AGENTPOD_PUBLIC_IP ?? hostAddress());
+  const proxy = proxyConfig(e);
+  const proxyPort = 'httpsPort' in proxy ? proxy.httpsPort : undefined;
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.AGENTPOD_DATA_DIR),
     listen: { host: e.AGENTPOD_HOST, port: e.AGENTPOD_PORT },
-    baseDomain: e.AGENTPOD_BASE_DOMAIN,
+    baseDomain: e.AGENTPOD_BASE_DOMAIN ?? (address ? sslipDomain(address) : 'agents.localhost'),
+    baseDomainSource: e.AGENTPOD_BASE_DOMAIN ? 'setting' : address ? 'host-address' : 'fallback',
     logLevel: e.AGENTPOD_LOG_LEVEL,
     docker: {
       host: e.DOCKER_HOST,
@@ -105,7 +138,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.AGENTPOD_SECRET_KEY,
     resyncIntervalMs: e.AGENTPOD_RESYNC_INTERVAL_MS,
     podSubnets: { pool: e.AGENTPOD_POD_SUBNET_POOL, prefix: e.AGENTPOD_POD_SUBNET_PREFIX },
-    publicUrl: { scheme: e.AGENTPOD_PUBLIC_SCHEME, port: e.AGENTPOD_PUBLIC_PORT },
+    publicUrl: {
+      scheme: e.AGENTPOD_PUBLIC_SCHEME,
+      // Users reach pods through the proxy: its port is theirs unless it is the default one.
+      port: e.AGENTPOD_PUBLIC_PORT ?? (proxyPort !== 443 ? proxyPort : undefined),
+    },
     imageOverrides: Object.fromEntries(
       Object.entries(present)
         .filter(([k]) => /^AGENTPOD_IMAGE_[A-Z0-9_]+$/.test(k))
@@ -119,14 +156,63 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       certResolver: e.AGENTPOD_TRAEFIK_CERT_RESOLVER,
       tls: e.AGENTPOD_TRAEFIK_TLS,
     },
-    caddy: e.AGENTPOD_CADDY_ADMIN_URL
-      ? {
-          adminUrl: e.AGENTPOD_CADDY_ADMIN_URL,
-          httpsPort: e.AGENTPOD_CADDY_HTTPS_PORT,
-          tls: e.AGENTPOD_CADDY_TLS,
-          acmeEmail: e.AGENTPOD_ACME_EMAIL,
-        }
-      : undefined,
+    proxy,
     sweeper: { graceMs: e.AGENTPOD_SWEEP_GRACE_MS, dryRun: e.AGENTPOD_SWEEP_DRY_RUN === 'true' },
+    pullBackoffMs: e.AGENTPOD_PULL_BACKOFF_MS,
   };
+}
+
+type Env = z.infer<typeof EnvSchema>;
+
+function proxyConfig(e: Env): ProxyConfig {
+  // An operator's Caddy admin URL alone means "use that Caddy", as before there was a choice.
+  const mode = e.AGENTPOD_PROXY ?? (e.AGENTPOD_CADDY_ADMIN_URL ? 'caddy' : 'managed');
+  const invalid = (message: string) => new StartupError('config_invalid', message);
+  switch (mode) {
+    case 'none':
+      return { mode };
+    case 'traefik':
+      if (!e.AGENTPOD_PROXY_TOKEN) {
+        throw invalid(
+          'AGENTPOD_PROXY=traefik needs AGENTPOD_PROXY_TOKEN, the token Traefik sends to the provider endpoint',
+        );
+      }
+      return { mode };
+    case 'caddy':
+      if (!e.AGENTPOD_CADDY_ADMIN_URL) {
+        throw invalid(
+          'AGENTPOD_PROXY=caddy needs AGENTPOD_CADDY_ADMIN_URL, the address of its admin API',
+        );
+      }
+      return {
+        mode,
+        adminUrl: e.AGENTPOD_CADDY_ADMIN_URL,
+        httpsPort: e.AGENTPOD_PROXY_HTTPS_PORT,
+        // An operator's Caddy keeps its own HTTP listener, if any.
+        httpPort: 0,
+        tls: proxyTls(e),
+      };
+    case 'managed':
+      return {
+        mode,
+        image: e.AGENTPOD_PROXY_IMAGE,
+        httpsPort: e.AGENTPOD_PROXY_HTTPS_PORT,
+        httpPort: e.AGENTPOD_PROXY_HTTP_PORT,
+        adminPort: e.AGENTPOD_PROXY_ADMIN_PORT,
+        tls: proxyTls(e),
+      };
+  }
+}
+
+/** `auto`: a public CA only for a real domain with a contact address, else Caddy's own CA. */
+function proxyTls(e: Env): ProxyTls {
+  const choice = e.AGENTPOD_PROXY_TLS;
+  if (choice === 'internal') return { issuer: 'internal' };
+  if (e.AGENTPOD_ACME_EMAIL && (choice === 'acme' || e.AGENTPOD_BASE_DOMAIN)) {
+    return { issuer: 'acme', email: e.AGENTPOD_ACME_EMAIL };
+  }
+  if (choice === 'acme') {
+    throw new StartupError('config_invalid', 'AGENTPOD_PROXY_TLS=acme needs AGENTPOD_ACME_EMAIL');
+  }
+  return { issuer: 'internal' };
 }

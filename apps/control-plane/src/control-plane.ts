@@ -1,7 +1,9 @@
 import type { Config } from './config.js';
 import { ensureDataDir } from './data-dir.js';
+import { DataDirLock } from './data-lock.js';
 import { type DatabaseHandle, openDatabase, pgliteDirFor } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { ensureInstallationId } from './db/queries/installation.js';
 import { StartupError } from './errors.js';
 import type { Logger } from './logger.js';
 import { DockerHost, DockerUnavailableError, parseDockerHost } from './runtime/index.js';
@@ -9,16 +11,46 @@ import { DockerHost, DockerUnavailableError, parseDockerHost } from './runtime/i
 /** What a running control plane holds; `close()` releases all of it. */
 export interface ControlPlaneContext {
   config: Config;
-  db: DatabaseHandle;
+  db: ConfiguredDatabase;
   docker: DockerHost;
   logger: Logger;
+  /** Labels every Docker object this installation makes (db/queries/installation.ts). */
+  installationId: string;
 }
 
-/** The database the configuration names: PostgreSQL at DATABASE_URL, else PGlite in the data folder. */
-export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
-  if (config.databaseUrl) return openDatabase({ url: config.databaseUrl });
+export interface ConfiguredDatabase extends DatabaseHandle {
+  /** Held while PGlite's folder is open (released by `close()`); none on PostgreSQL. */
+  dataLock: DataDirLock | undefined;
+}
+
+/**
+ * The database the configuration names: PostgreSQL at DATABASE_URL, else PGlite in the data
+ * folder, opened only under the folder's lock (one process per PGlite folder).
+ */
+export async function openConfiguredDatabase(config: Config): Promise<ConfiguredDatabase> {
+  if (config.databaseUrl) {
+    return { ...(await openDatabase({ url: config.databaseUrl })), dataLock: undefined };
+  }
   ensureDataDir(config.dataDir);
-  return openDatabase({ pgliteDir: pgliteDirFor(config.dataDir) });
+  const dataLock = DataDirLock.acquire(config.dataDir);
+  let handle: DatabaseHandle;
+  try {
+    handle = await openDatabase({ pgliteDir: pgliteDirFor(config.dataDir) });
+  } catch (err) {
+    dataLock.release();
+    throw err;
+  }
+  return {
+    ...handle,
+    dataLock,
+    close: async () => {
+      try {
+        await handle.close();
+      } finally {
+        dataLock.release();
+      }
+    },
+  };
 }
 
 export function createDockerHost(config: Config): DockerHost {
@@ -59,17 +91,19 @@ export async function openControlPlane(
     throw err;
   }
   const db = await openConfiguredDatabase(config);
+  let installationId: string;
   try {
     const { applied } = await runMigrations(db);
     if (applied > 0)
       logger.info({ applied, database: db.description }, 'applied database migrations');
+    installationId = await ensureInstallationId(db.db);
   } catch (err) {
     await db.close();
     throw err;
   }
   logger.info(
-    { database: db.description, docker: docker.description },
+    { database: db.description, docker: docker.description, installation: installationId },
     'control plane dependencies ready',
   );
-  return { config, db, docker, logger };
+  return { config, db, docker, logger, installationId };
 }

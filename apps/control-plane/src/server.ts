@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { buildApp } from './api/app.js';
+import { sql } from 'drizzle-orm';
+import { type App, buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import { type ControlPlaneContext, openControlPlane } from './control-plane.js';
+import { driverReason } from './db/errors.js';
 import { countActiveApiTokens, createApiToken } from './db/queries/tokens.js';
+import { writeLocalAdminToken } from './local-admin.js';
 import type { Logger } from './logger.js';
 import { type ControlPlaneServices, createServices } from './services.js';
 
@@ -30,35 +33,63 @@ export async function startServer(
 ): Promise<RunningServer> {
   const context = await openControlPlane(config, logger);
   const { db, docker } = context;
-  const services = createServices(context);
-  if ((await countActiveApiTokens(db.db)) === 0) {
-    const { token } = await createApiToken(db.db, 'admin (first start)');
-    opts.announce(`created the first admin API token; it is shown only this once: ${token}`);
+  // Only a locked PGlite folder keeps the CLI out of the database; it comes through the API.
+  const localAdmin = db.dataLock ? writeLocalAdminToken(config.dataDir) : undefined;
+  let app: App | undefined;
+  try {
+    const services = createServices(context, { localAdminToken: localAdmin?.token });
+    if ((await countActiveApiTokens(db.db)) === 0) {
+      const { token } = await createApiToken(db.db, 'admin (first start)');
+      opts.announce(`created the first admin API token; it is shown only this once: ${token}`);
+    }
+    app = await buildApp({
+      logger,
+      routes: services.routes,
+      checkReady: async () => {
+        await docker.ping();
+        try {
+          await db.db.execute(sql`SELECT 1`);
+        } catch (err) {
+          throw new Error(`the database is unavailable: ${driverReason(err)}`);
+        }
+        const proxy = services.proxy.status();
+        if (!proxy.ok) throw new Error(proxy.detail ?? 'the proxy is not ready');
+      },
+    });
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+    const address = app.server.address() as AddressInfo;
+    const url = `http://${hostForUrl(address)}:${address.port}`;
+    db.dataLock?.announce(`http://${hostForUrl(address, 'loopback')}:${address.port}`);
+    logger.info(
+      // `url` last: scripts (and the tests) read it right before the message.
+      { baseDomain: config.baseDomain, proxy: config.proxy.mode, url },
+      'control plane listening',
+    );
+    services.reconciler.start();
+    const listening = app;
+    return {
+      context,
+      services,
+      url,
+      close: async () => {
+        localAdmin?.remove();
+        await services.reconciler.stop();
+        await listening.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    localAdmin?.remove();
+    await app?.close();
+    await db.close();
+    throw err;
   }
-  const app = await buildApp({
-    logger,
-    routes: services.routes,
-    checkReady: async () => {
-      await docker.ping();
-      await db.db.execute('SELECT 1');
-      const proxy = services.proxyHealth();
-      if (proxy && !proxy.ok) throw new Error(`the proxy is not in sync: ${proxy.lastError}`);
-    },
-  });
-  await app.listen({ host: config.listen.host, port: config.listen.port });
-  const address = app.server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  logger.info({ url }, 'control plane listening');
-  services.reconciler.start();
-  return {
-    context,
-    services,
-    url,
-    close: async () => {
-      await services.reconciler.stop();
-      await app.close();
-      await db.close();
-    },
-  };
+}
+
+/** With `loopback`, a wildcard address becomes the loopback one: where a local client connects. */
+function hostForUrl(address: AddressInfo, loopback?: 'loopback'): string {
+  const v6 = address.family === 'IPv6';
+  let host = address.address;
+  if (loopback && (host === '0.0.0.0' || host === '::')) host = v6 ? '::1' : '127.0.0.1';
+  return v6 ? `[${host}]` : host;
 }

@@ -4,66 +4,170 @@ import { authHook } from './api/auth.js';
 import { podOperationRoutes } from './api/pod-operations.js';
 import { podRoutes } from './api/pods.js';
 import { proxyRoutes } from './api/proxy.js';
+import { registryRoutes } from './api/registries.js';
 import { tenantRoutes } from './api/tenants.js';
+import { tokenRoutes } from './api/tokens.js';
+import type { Config } from './config.js';
 import type { ControlPlaneContext } from './control-plane.js';
+import type { Database } from './db/client.js';
 import { recordEvent } from './db/queries/events.js';
 import { listRunningPods } from './db/queries/pods.js';
 import { StartupError } from './errors.js';
 import { HealthProber } from './health/prober.js';
+import type { Logger } from './logger.js';
 import { PodService } from './pods/service.js';
 import { PodChangeListener, publishPodChange } from './reconciler/change-feed.js';
+import { DEFAULT_PULL_POLICY } from './reconciler/image-policy.js';
+import { ImagePuller } from './reconciler/image-puller.js';
 import { AdvisoryLockLeadership, type Leadership, SoleLeadership } from './reconciler/leader.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { parseSubnetPool } from './reconciler/subnets.js';
 import { Sweeper } from './reconciler/sweeper.js';
-import { CaddySync, type ProxyHealth } from './routing/caddy-sync.js';
+import { RegistryCredentials } from './registries/service.js';
+import { createProxy, type ReverseProxy } from './routing/proxy.js';
 import { currentRoutes } from './routing/route-table.js';
 import { SecretBox } from './secrets/secret-box.js';
 
 export interface ControlPlaneServices {
   pods: PodService;
   reconciler: Reconciler;
-  caddy: CaddySync | undefined;
+  sweeper: Sweeper;
+  proxy: ReverseProxy;
   routes: RouteRegistrar[];
-  proxyHealth(): ProxyHealth | null;
 }
 
 /** Builds the control plane's parts from one context: the only place they are wired together. */
-export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
-  const { config, db: handle, docker, logger } = ctx;
+export function createServices(
+  ctx: ControlPlaneContext,
+  opts: { localAdminToken?: string } = {},
+): ControlPlaneServices {
+  const { config, db: handle, docker, logger, installationId } = ctx;
   const db = handle.db;
   const secrets = SecretBox.load({ keyBase64: config.secretKey, dataDir: config.dataDir });
-  let adapters: AdapterRegistry;
-  let subnetPool: ReturnType<typeof parseSubnetPool>;
+  const { adapters, subnetPool } = parseInstallationSettings(config);
+  const routes = () => currentRoutes(db, adapters, config.baseDomain);
+
+  // Assigned below: the prober, the leadership and the change feed report to it.
+  let reconciler: Reconciler | undefined;
+  const notify = (id: string) => {
+    reconciler?.notify(id);
+    publishPodChange(handle, id).catch((err: unknown) =>
+      logger.warn({ podId: id, err: (err as Error).message }, 'could not publish a pod change'),
+    );
+  };
+  const registries = new RegistryCredentials({ db, secrets, notify });
+  const puller = new ImagePuller(docker, (registry) => registries.authFor(registry));
+  const pullPolicy = { ...DEFAULT_PULL_POLICY, baseMs: config.pullBackoffMs };
+  const proxy = createProxy(config.proxy, {
+    docker,
+    puller,
+    installationId,
+    routes,
+    logger,
+    pullPolicy,
+  });
+  const prober = healthProber(db, adapters, logger, (id) => reconciler?.notify(id));
+  const leadership: Leadership =
+    handle.kind === 'postgres' && handle.pool
+      ? new AdvisoryLockLeadership(handle.pool, (err) => reconciler?.lostLeadership(err))
+      : new SoleLeadership();
+  const sweeper = new Sweeper(db, docker, logger, {
+    installationId,
+    graceMs: config.sweeper.graceMs,
+    intervalMs: 60_000,
+    dryRun: config.sweeper.dryRun,
+  });
+  const changeListener =
+    handle.kind === 'postgres' && handle.pool
+      ? new PodChangeListener(handle.pool, (id) => reconciler?.notify(id), logger)
+      : undefined;
+  reconciler = new Reconciler(
+    {
+      db,
+      docker,
+      adapters,
+      secrets,
+      health: prober,
+      subnetPool,
+      baseDomain: config.baseDomain,
+      publicUrl: config.publicUrl,
+      stopTimeoutSeconds: 10,
+      installationId,
+      image: {
+        db,
+        docker,
+        puller,
+        pullPolicy,
+        progressIntervalMs: 1_000,
+      },
+      logger,
+    },
+    leadership,
+    {
+      resyncIntervalMs: config.resyncIntervalMs,
+      concurrency: 4,
+      backoff: { baseMs: 1_000, maxMs: 60_000 },
+      leaderRetryMs: 5_000,
+      onReconciled: () => proxy.changed(),
+    },
+    [prober, sweeper, ...proxy.tasks, ...(changeListener ? [changeListener] : [])],
+  );
+  const pods = new PodService({ db, adapters, secrets, notify });
+
+  return {
+    pods,
+    reconciler,
+    sweeper,
+    proxy,
+    routes: [
+      authHook(db, {
+        proxyToken: config.traefik.providerToken,
+        localAdminToken: opts.localAdminToken,
+      }),
+      tenantRoutes(db),
+      tokenRoutes(db),
+      podRoutes(db, pods),
+      podOperationRoutes({
+        db,
+        docker,
+        pods,
+        baseDomain: config.baseDomain,
+        publicUrl: config.publicUrl,
+      }),
+      registryRoutes(registries),
+      proxyRoutes(proxy, routes, {
+        certResolver: config.traefik.certResolver,
+        tls:
+          config.traefik.tls === 'wildcard'
+            ? { mode: 'wildcard', baseDomain: config.baseDomain }
+            : { mode: 'per-host' },
+      }),
+    ],
+  };
+}
+
+/** The settings that can only be checked against the adapters and the pool, at start. */
+function parseInstallationSettings(config: Config) {
   try {
-    adapters = new AdapterRegistry({ imageOverrides: config.imageOverrides });
-    subnetPool = parseSubnetPool(config.podSubnets.pool, config.podSubnets.prefix);
+    return {
+      adapters: new AdapterRegistry({ imageOverrides: config.imageOverrides }),
+      subnetPool: parseSubnetPool(config.podSubnets.pool, config.podSubnets.prefix),
+    };
   } catch (err) {
     throw new StartupError('config_invalid', (err as Error).message, { cause: err });
   }
-  const routes = () => currentRoutes(db, adapters, config.baseDomain);
+}
 
-  const caddy = config.caddy
-    ? new CaddySync({
-        adminUrl: config.caddy.adminUrl,
-        render: {
-          httpsPort: config.caddy.httpsPort,
-          httpPort: 0,
-          tls:
-            config.caddy.tls === 'acme' && config.caddy.acmeEmail
-              ? { issuer: 'acme', email: config.caddy.acmeEmail }
-              : { issuer: 'internal' },
-        },
-        routes,
-        verifyIntervalMs: 10_000,
-        logger,
-      })
-    : undefined;
-
-  // Assigned below; the prober reports to it.
-  let reconciler: Reconciler | undefined;
-  const prober = new HealthProber({
+/** Probes every running pod's liveness endpoint; a change of health wakes its reconcile. */
+function healthProber(
+  db: Database,
+  adapters: AdapterRegistry,
+  logger: Logger,
+  wake: (podId: string) => void,
+): HealthProber {
+  return new HealthProber({
     tickMs: 2_000,
+    logger,
     targets: async () =>
       (await listRunningPods(db)).flatMap((p) => {
         if (!p.ipAddress) return [];
@@ -86,78 +190,7 @@ export function createServices(ctx: ControlPlaneContext): ControlPlaneServices {
       }).catch((err: unknown) =>
         logger.warn({ podId, err: (err as Error).message }, 'could not record a health event'),
       );
-      reconciler?.notify(podId);
+      wake(podId);
     },
   });
-
-  const leadership: Leadership =
-    handle.kind === 'postgres' && handle.pool
-      ? new AdvisoryLockLeadership(handle.pool, (err) => reconciler?.lostLeadership(err))
-      : new SoleLeadership();
-  const sweeper = new Sweeper(db, docker, logger, {
-    graceMs: config.sweeper.graceMs,
-    intervalMs: 60_000,
-    dryRun: config.sweeper.dryRun,
-  });
-  const changeListener =
-    handle.kind === 'postgres' && handle.pool
-      ? new PodChangeListener(handle.pool, (id) => reconciler?.notify(id), logger)
-      : undefined;
-  reconciler = new Reconciler(
-    {
-      db,
-      docker,
-      adapters,
-      secrets,
-      health: prober,
-      subnetPool,
-      baseDomain: config.baseDomain,
-      publicUrl: config.publicUrl,
-      stopTimeoutSeconds: 10,
-      logger,
-    },
-    leadership,
-    {
-      resyncIntervalMs: config.resyncIntervalMs,
-      concurrency: 4,
-      backoff: { baseMs: 1_000, maxMs: 60_000 },
-      leaderRetryMs: 5_000,
-      onReconciled: () => caddy?.schedule(),
-    },
-    [prober, sweeper, ...(caddy ? [caddy] : []), ...(changeListener ? [changeListener] : [])],
-  );
-  const live = reconciler;
-  const notify = (id: string) => {
-    live.notify(id);
-    publishPodChange(handle, id).catch((err: unknown) =>
-      logger.warn({ podId: id, err: (err as Error).message }, 'could not publish a pod change'),
-    );
-  };
-  const pods = new PodService({ db, adapters, secrets, notify });
-
-  return {
-    pods,
-    reconciler: live,
-    caddy,
-    proxyHealth: () => caddy?.health ?? null,
-    routes: [
-      authHook(db, config.traefik.providerToken),
-      tenantRoutes(db),
-      podRoutes(db, pods),
-      podOperationRoutes({
-        db,
-        docker,
-        pods,
-        baseDomain: config.baseDomain,
-        publicUrl: config.publicUrl,
-      }),
-      proxyRoutes(routes, {
-        certResolver: config.traefik.certResolver,
-        tls:
-          config.traefik.tls === 'wildcard'
-            ? { mode: 'wildcard', baseDomain: config.baseDomain }
-            : { mode: 'per-host' },
-      }),
-    ],
-  };
 }

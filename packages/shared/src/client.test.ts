@@ -76,6 +76,38 @@ describe('AgentPodClient requests', () => {
     expect(receiver).toBeUndefined();
   });
 
+  it('creates, lists and revokes tokens on /tokens', async () => {
+    const id = `tok_${'a'.repeat(20)}`;
+    const created = { id, name: 'ci', prefix: 'ap_abcdefg', createdAt: AT, token: 'ap_secret' };
+    const listed = { ...created, token: undefined, role: 'admin', lastUsedAt: null, revokedAt: AT };
+    const { fetch, sent } = fakeFetch((req) =>
+      req.method === 'POST'
+        ? json(201, created)
+        : req.method === 'GET'
+          ? json(200, { items: [listed] })
+          : new Response(null, { status: 204 }),
+    );
+    const client = new AgentPodClient({ baseUrl: 'http://cp.test', token: 't', fetch });
+    expect((await client.tokens.create({ name: 'ci' })).token).toBe('ap_secret');
+    expect((await client.tokens.list()).items).toEqual([
+      {
+        id,
+        name: 'ci',
+        prefix: 'ap_abcdefg',
+        role: 'admin',
+        createdAt: AT,
+        lastUsedAt: null,
+        revokedAt: AT,
+      },
+    ]);
+    await client.tokens.revoke(id);
+    expect(sent.map((s) => `${s.method} ${s.url} ${s.body ?? ''}`.trim())).toEqual([
+      'POST http://cp.test/api/v1/tokens {"name":"ci"}',
+      'GET http://cp.test/api/v1/tokens',
+      `DELETE http://cp.test/api/v1/tokens/${id}`,
+    ]);
+  });
+
   it('takes 204 No Content as success', async () => {
     const { fetch } = fakeFetch(() => new Response(null, { status: 204 }));
     const client = new AgentPodClient({ baseUrl: 'http://cp.test', token: 't', fetch });

@@ -23,7 +23,14 @@ import {
 import { ApiError } from './api-error.js';
 import { ndjsonLines } from './ndjson.js';
 import { PodWithStatus } from './pod.js';
+import { ProxyStatus } from './proxy.js';
+import {
+  type PutRegistryCredentialRequest,
+  RegistryCredential,
+  RegistryCredentialList,
+} from './registry.js';
 import { Tenant } from './tenant.js';
+import { ApiTokenList, type CreateApiTokenRequest, CreatedApiToken } from './token.js';
 
 export interface AgentPodClientOptions {
   /** The control plane's URL, e.g. `http://127.0.0.1:8080`; the client adds `/api/v1`. */
@@ -43,6 +50,8 @@ interface Call {
 
 const tenantPath = (id: string) => `/tenants/${encodeURIComponent(id)}`;
 const podPath = (id: string) => `/pods/${encodeURIComponent(id)}`;
+const tokenPath = (id: string) => `/tokens/${encodeURIComponent(id)}`;
+const registryPath = (host: string) => `/registries/${encodeURIComponent(host)}`;
 
 export class AgentPodClient {
   readonly #base: string;
@@ -76,6 +85,35 @@ export class AgentPodClient {
     delete: async (id: string): Promise<void> => {
       await this.#send('DELETE', tenantPath(id));
     },
+  };
+
+  /** Admin API tokens; a new token's value is in `create`'s answer only. */
+  readonly tokens = {
+    create: (body: CreateApiTokenRequest) =>
+      this.#json(CreatedApiToken, 'POST', '/tokens', { body }),
+    list: () => this.#json(ApiTokenList, 'GET', '/tokens'),
+    /** Revoking a revoked token changes nothing; an unknown id is `token_not_found`. */
+    revoke: async (id: string): Promise<void> => {
+      await this.#send('DELETE', tokenPath(id));
+    },
+  };
+
+  /** Credentials for private image registries; the password is write-only. */
+  readonly registries = {
+    list: () => this.#json(RegistryCredentialList, 'GET', '/registries'),
+    /** Pulls that gave up are tried again once credentials change. */
+    put: (registry: string, body: PutRegistryCredentialRequest) =>
+      this.#json(RegistryCredential, 'PUT', registryPath(registry), { body }),
+    remove: async (registry: string): Promise<void> => {
+      await this.#send('DELETE', registryPath(registry));
+    },
+  };
+
+  /** The proxy in front of the pods: is it routing what it should? */
+  readonly proxy = {
+    status: () => this.#json(ProxyStatus, 'GET', '/proxy'),
+    /** The PEM root of Caddy's internal CA, for clients that must trust the pods' certificates. */
+    rootCertificate: async (): Promise<string> => (await this.#send('GET', '/proxy/ca.pem')).text(),
   };
 
   /**

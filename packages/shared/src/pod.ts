@@ -44,6 +44,7 @@ export type Pod = z.infer<typeof Pod>;
 
 export const PodPhase = z.enum([
   'pending',
+  'pulling',
   'creating',
   'starting',
   'running',
@@ -57,6 +58,44 @@ export type PodPhase = z.infer<typeof PodPhase>;
 
 export const PodHealth = z.enum(['unknown', 'starting', 'healthy', 'unhealthy']);
 export type PodHealth = z.infer<typeof PodHealth>;
+
+/** Why a pull failed, from the registry's answer: clients may branch on it. */
+export const ImagePullFailure = z.enum(['not_found', 'unauthorized', 'unreachable', 'unknown']);
+export type ImagePullFailure = z.infer<typeof ImagePullFailure>;
+
+/** How far a pull has come: layers and bytes as the Docker daemon reports them. */
+export const ImagePullProgress = z.object({
+  layers: z.int().min(0),
+  layersDone: z.int().min(0),
+  bytes: z.int().min(0),
+  bytesDone: z.int().min(0),
+});
+export type ImagePullProgress = z.infer<typeof ImagePullProgress>;
+
+/** A pull under way or one that failed; null once the image is there. */
+export const ImagePull = z.object({
+  state: z.enum(['pulling', 'backoff', 'failed']),
+  /** Failed attempts so far for this generation of the pod. */
+  attempts: z.int().min(0),
+  reason: ImagePullFailure.nullable(),
+  message: z.string().nullable(),
+  /** When the next attempt is due (backoff); null while pulling or after giving up. */
+  nextAttemptAt: z.iso.datetime().nullable(),
+  progress: ImagePullProgress.nullable(),
+  /** The pod generation these attempts belong to: any write to the pod starts over. */
+  generation: z.int().min(0),
+});
+export type ImagePull = z.infer<typeof ImagePull>;
+
+/** The image a pod runs: the reference it asks for and what that was pinned to. */
+export const PodImageStatus = z.object({
+  /** The reference the pod wants (its own image or the installation's default). */
+  ref: z.string().nullable(),
+  /** `repo@sha256:…` (or a local image id): what `ref` pointed at when first pulled or seen. */
+  pinned: z.string().nullable(),
+  pull: ImagePull.nullable(),
+});
+export type PodImageStatus = z.infer<typeof PodImageStatus>;
 
 /** Observed state: what the reconciler last saw in Docker. Only the reconciler writes it. */
 export const PodStatus = z.object({
@@ -72,6 +111,7 @@ export const PodStatus = z.object({
   /** The pod network's subnet (CIDR) and the container's address on it. */
   subnet: z.string().nullable(),
   ipAddress: z.string().nullable(),
+  image: PodImageStatus,
   updatedAt: z.iso.datetime(),
 });
 export type PodStatus = z.infer<typeof PodStatus>;
@@ -86,6 +126,10 @@ export const EventReason = z.enum([
   'Deleted',
   'Purged',
   'ConfigWritten',
+  'ImagePulling',
+  'ImagePulled',
+  'ImagePullFailed',
+  'ImagePinned',
   'Healthy',
   'HealthCheckFailed',
   'Died',

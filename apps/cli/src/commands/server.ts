@@ -10,6 +10,18 @@ export function serverCommand(): Command {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
+      // A promise nobody awaited is a bug, but one in a side path: taking every tenant's API
+      // down for it would be worse. A thrown exception may have left any state half-changed.
+      process.on('unhandledRejection', (reason) => {
+        logger.error(
+          { err: reason },
+          'unhandled rejection (a bug; the control plane keeps running)',
+        );
+      });
+      process.on('uncaughtException', (err) => {
+        logger.fatal({ err }, 'uncaught exception; exiting');
+        process.exit(1);
+      });
       const server = await startServer(config, logger, {
         announce: (line) => process.stderr.write(`agentpod: ${line}\n`),
       });

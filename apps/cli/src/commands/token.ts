@@ -1,21 +1,49 @@
 import {
   createApiToken,
-  type DatabaseHandle,
+  findLocalServer,
   listApiTokens,
   loadConfig,
   openConfiguredDatabase,
   revokeApiToken,
   runMigrations,
 } from '@agentpod/control-plane';
+import { AgentPodClient, type ApiToken } from '@agentpod/shared';
 import { Command } from 'commander';
 import { say } from '../output.js';
 
-/** Token commands work on the database directly: they are how an operator gets in at all. */
-async function withDatabase<T>(fn: (db: DatabaseHandle) => Promise<T>): Promise<T> {
-  const db = await openConfiguredDatabase(loadConfig());
+/** What the token commands do, wherever the tokens are. */
+interface TokenStore {
+  /** Returns the plain token: the only time it is ever shown. */
+  create(name: string): Promise<string>;
+  list(): Promise<ApiToken[]>;
+  revoke(id: string): Promise<void>;
+}
+
+/**
+ * The token commands are how an operator gets in at all, so they need no API token. A server
+ * running on the embedded database holds its folder: they go through its API with the local
+ * admin token it left there. Otherwise (no server, or PostgreSQL, which many processes share)
+ * they work on the database directly.
+ */
+async function withTokens<T>(fn: (store: TokenStore) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const server = config.databaseUrl ? undefined : findLocalServer(config.dataDir);
+  if (server) {
+    const client = new AgentPodClient({ baseUrl: server.url, token: server.token });
+    return fn({
+      create: async (name) => (await client.tokens.create({ name })).token,
+      list: async () => (await client.tokens.list()).items,
+      revoke: (id) => client.tokens.revoke(id),
+    });
+  }
+  const db = await openConfiguredDatabase(config);
   try {
     await runMigrations(db);
-    return await fn(db);
+    return await fn({
+      create: async (name) => (await createApiToken(db.db, name)).token,
+      list: () => listApiTokens(db.db),
+      revoke: (id) => revokeApiToken(db.db, id),
+    });
   } finally {
     await db.close();
   }
@@ -28,32 +56,25 @@ export function tokenCommand(): Command {
     .description('create an admin API token and print it (it is shown only once)')
     .option('--name <name>', 'a label to tell tokens apart', 'cli')
     .action(async (opts: { name: string }) => {
-      await withDatabase(async (db) => {
-        const { token: plain } = await createApiToken(db.db, opts.name);
-        say(plain);
-      });
+      say(await withTokens((tokens) => tokens.create(opts.name)));
     });
   token
     .command('list')
     .description('list API tokens (never their values)')
     .action(async () => {
-      await withDatabase(async (db) => {
-        for (const t of await listApiTokens(db.db)) {
-          const state = t.revokedAt
-            ? `revoked ${t.revokedAt}`
-            : `last used ${t.lastUsedAt ?? 'never'}`;
-          say(`${t.id}  ${t.prefix}…  ${t.name}  created ${t.createdAt}  ${state}`);
-        }
-      });
+      for (const t of await withTokens((tokens) => tokens.list())) {
+        const state = t.revokedAt
+          ? `revoked ${t.revokedAt}`
+          : `last used ${t.lastUsedAt ?? 'never'}`;
+        say(`${t.id}  ${t.prefix}…  ${t.name}  created ${t.createdAt}  ${state}`);
+      }
     });
   token
     .command('revoke <id>')
     .description('revoke an API token by id')
     .action(async (id: string) => {
-      await withDatabase(async (db) => {
-        await revokeApiToken(db.db, id);
-        say(`revoked ${id}`);
-      });
+      await withTokens((tokens) => tokens.revoke(id));
+      say(`revoked ${id}`);
     });
   return token;
 }

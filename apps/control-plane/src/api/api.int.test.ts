@@ -43,6 +43,7 @@ beforeAll(async () => {
   const lines: string[] = [];
   server = await startServer(
     loadConfig({
+      AGENTPOD_PROXY: 'none',
       AGENTPOD_DATA_DIR: dataDir,
       AGENTPOD_PORT: '0',
       AGENTPOD_BASE_DOMAIN: BASE_DOMAIN,

@@ -17,6 +17,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { DatabaseUnavailableError, driverReason, isDatabaseUnavailable } from '../db/errors.js';
 import { AgentPodError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { problem, statusFor } from './problem.js';
@@ -93,12 +94,23 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         ),
       );
     }
-    if (err instanceof AgentPodError) {
-      const status = statusFor(err);
-      if (status >= 500) req.log.error({ err }, 'request failed');
+    // The database driver's errors are untyped; every other dependency a route calls (Docker)
+    // already throws AgentPodErrors, so a connection failure here is the database's.
+    const known =
+      err instanceof AgentPodError
+        ? err
+        : isDatabaseUnavailable(err)
+          ? new DatabaseUnavailableError(err)
+          : undefined;
+    if (known) {
+      const status = statusFor(known);
+      // Not the error itself: Drizzle's message carries the query's parameters.
+      if (known instanceof DatabaseUnavailableError)
+        req.log.warn({ reason: driverReason(err) }, 'request failed: the database is unavailable');
+      else if (status >= 500) req.log.error({ err }, 'request failed');
       const issues =
-        'issues' in err ? (err.issues as { path: string; message: string }[]) : undefined;
-      return send(problem(status, err.code, err.message, issues));
+        'issues' in known ? (known.issues as { path: string; message: string }[]) : undefined;
+      return send(problem(status, known.code, known.message, issues));
     }
     // Fastify's own 4xx: malformed JSON, body too large, wrong content type, ...
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

@@ -24,8 +24,15 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+export interface AuthOptions {
+  /** The proxy-config route's own token (AGENTPOD_PROXY_TOKEN). */
+  proxyToken: string | undefined;
+  /** The running server's local admin token (local-admin.ts): admin, never in the database. */
+  localAdminToken?: string | undefined;
+}
+
 /** Every API route needs a bearer token; the proxy-config route takes the proxy token instead. */
-export function authHook(db: Database, proxyToken: string | undefined) {
+export function authHook(db: Database, { proxyToken, localAdminToken }: AuthOptions) {
   return (app: ApiInstance) => {
     app.addHook('onRequest', async (req) => {
       const token = bearer(req);
@@ -37,6 +44,7 @@ export function authHook(db: Database, proxyToken: string | undefined) {
         return;
       }
       if (!token) throw new UnauthorizedError();
+      if (localAdminToken && sameSecret(token, localAdminToken)) return;
       if (!(await verifyApiToken(db, token)))
         throw new UnauthorizedError('the bearer token is invalid or revoked');
     });

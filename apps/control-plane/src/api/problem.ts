@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '../db/errors.js';
 import {
   AgentPodError,
   ConflictError,
@@ -62,6 +63,7 @@ export function statusFor(err: AgentPodError): number {
   if (err instanceof DockerNotFoundError) return 404;
   if (err instanceof DockerConflictError) return 409;
   if (err instanceof DockerUnavailableError) return 503;
+  if (err instanceof DatabaseUnavailableError) return 503;
   if (err instanceof DockerTimeoutError) return 504;
   if (err instanceof StartupError) return 503;
   switch (err.code) {

@@ -26,10 +26,12 @@ describe.each(DATABASE_BACKENDS)('migrations on %s', (backend) => {
     const created = await tables(t);
     expect(created).toEqual([
       'api_tokens',
+      'installation',
       'pod_events',
       'pod_secrets',
       'pod_status',
       'pods',
+      'registry_credentials',
       'tenants',
     ]);
     await runMigrations(t);

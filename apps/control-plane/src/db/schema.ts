@@ -1,6 +1,8 @@
+import type { ImagePull } from '@agentpod/shared';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
@@ -91,6 +93,12 @@ export const podStatus = pgTable('pod_status', {
   subnet: text('subnet').unique(),
   /** The container's address on its pod network: where the proxy sends the pod's traffic. */
   ipAddress: text('ip_address'),
+  /** The image reference the pin below belongs to; a different wanted reference needs a new pin. */
+  imageRef: text('image_ref'),
+  /** `repo@sha256:…` or a local image id: what new containers of this pod are created from. */
+  imagePinned: text('image_pinned'),
+  /** The pull under way or the failed one, with its backoff; null once the image is there. */
+  imagePull: jsonb('image_pull').$type<ImagePull>(),
   updatedAt: updatedAt(),
 });
 
@@ -122,4 +130,30 @@ export const apiTokens = pgTable('api_tokens', {
   createdAt: createdAt(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+});
+
+/**
+ * One row: this installation's identity. Its id labels every Docker object the installation
+ * makes, so two installations (or a test run beside a real one) on one Docker host never see,
+ * sweep or reuse each other's objects.
+ */
+export const installation = pgTable(
+  'installation',
+  {
+    singleton: boolean('singleton').primaryKey().default(true),
+    id: text('id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('installation_one_row', sql`${t.singleton}`)],
+);
+
+/** Credentials for private image registries, the secret encrypted like pod secrets. */
+export const registryCredentials = pgTable('registry_credentials', {
+  /** `ghcr.io`, `registry.example.com:5000`; Docker Hub is `docker.io`. */
+  registry: text('registry').primaryKey(),
+  username: text('username').notNull(),
+  /** The password or access token, AES-256-GCM encrypted. */
+  ciphertext: text('ciphertext').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
 });

@@ -19,7 +19,14 @@ import {
   listNetworks,
 } from '../runtime/index.js';
 import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
-import { CaddyProcess, ControlPlaneProcess, createScratchDatabase, httpsGet } from './testing.js';
+import {
+  CaddyProcess,
+  ControlPlaneProcess,
+  createScratchDatabase,
+  httpsGet,
+  openclawClient,
+  openclawGatewayHealth,
+} from './testing.js';
 
 const BASE_DOMAIN = 'agents.test';
 const SUBNET_POOL = '10.214.0.0/16';
@@ -43,8 +50,9 @@ beforeAll(async () => {
     AGENTPOD_BASE_DOMAIN: BASE_DOMAIN,
     AGENTPOD_PUBLIC_PORT: String(caddy.httpsPort),
     AGENTPOD_IMAGE_OPENCLAW: testImage('OPENCLAW'),
+    AGENTPOD_PROXY: 'caddy',
     AGENTPOD_CADDY_ADMIN_URL: caddy.adminUrl,
-    AGENTPOD_CADDY_HTTPS_PORT: String(caddy.httpsPort),
+    AGENTPOD_PROXY_HTTPS_PORT: String(caddy.httpsPort),
     AGENTPOD_POD_SUBNET_POOL: SUBNET_POOL,
     // Other test files' labelled objects come and go while this runs: never sweep them.
     AGENTPOD_SWEEP_DRY_RUN: 'true',
@@ -470,43 +478,20 @@ async function pendingDevice(): Promise<Device & { requestId: string }> {
   return device as Device & { requestId: string };
 }
 
-/** A long-lived container with the OpenClaw CLI, Caddy's root CA and the pod host mapped. */
-async function clientContainer(ca: string): Promise<string> {
-  const name = `aptest-e2e-client-${randomBytes(3).toString('hex')}`;
-  const { createContainer, startContainer, writeFiles } = await import('../runtime/index.js');
-  const id = await createContainer(docker, {
-    name,
-    image: testImage('OPENCLAW'),
-    cmd: ['sleep', '600'],
-    env: { NODE_EXTRA_CA_CERTS: '/tmp/caddy-root.pem', HOME: '/tmp' },
+function clientContainer(ca: string): Promise<string> {
+  // Labelled with a pod of this test, so the afterAll cleanup by pod id removes it too.
+  return openclawClient(docker, {
+    ca,
+    hosts: { [`alice.${BASE_DOMAIN}`]: bridgeGateway },
     labels: { 'agentpod.managed': 'true', [LABEL_POD_ID]: [...podIds][0] ?? 'none' },
-    mounts: [],
   });
-  await writeFiles(docker, id, '/tmp', [{ path: 'caddy-root.pem', content: ca, mode: 0o644 }]);
-  await startContainer(docker, id);
-  await execInContainer(
-    docker,
-    id,
-    ['sh', '-c', `echo '${bridgeGateway} alice.${BASE_DOMAIN}' >> /etc/hosts`],
-    { user: '0' },
-  );
-  return id;
 }
 
 function gatewayHealth(client: string, token: string) {
-  return execInContainer(
+  return openclawGatewayHealth(
     docker,
     client,
-    [
-      'openclaw',
-      'gateway',
-      'health',
-      '--json',
-      '--url',
-      `wss://alice.${BASE_DOMAIN}:${caddy.httpsPort}`,
-      '--token',
-      token,
-    ],
-    { timeoutMs: 60_000 },
+    `wss://alice.${BASE_DOMAIN}:${caddy.httpsPort}`,
+    token,
   );
 }

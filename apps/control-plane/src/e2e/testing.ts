@@ -1,12 +1,84 @@
-// Harness for end-to-end tests: the built `agentpod` binary as a child process and a typed
-// little API client. Caddy and scratch databases come from routing/ and db/ test support.
+// Harness for tests that run a whole control plane: the built `agentpod` binary as a child
+// process, or `startServer` in this process, each with a little API client; and a client
+// container with the real OpenClaw CLI. Caddy and scratch databases come from routing/ and db/.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import {
+  createContainer,
+  type DockerHost,
+  execInContainer,
+  startContainer,
+  writeFiles,
+} from '../runtime/index.js';
+import { testImage } from '../runtime/testing.js';
+import { type RunningServer, startServer } from '../server.js';
 
 export { createScratchDatabase } from '../db/testing.js';
 export { CaddyProcess, httpsGet } from '../routing/testing.js';
+
+/** One call of the REST API as its admin: the status, and the JSON body (null when empty). */
+export async function callApi<T = Record<string, unknown>>(
+  baseUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/**
+ * A control plane started in this process (`startServer`) on `env` alone (never the test
+ * process's environment), with no proxy unless `env` names one: for tests that also reach into
+ * its services (the reconciler, the sweeper).
+ */
+export class InProcessControlPlane {
+  private constructor(
+    readonly server: RunningServer,
+    /** The admin token it announced; '' on a database that had one (set it from the first). */
+    public token: string,
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<InProcessControlPlane> {
+    let token = '';
+    const server = await startServer(
+      loadConfig({ AGENTPOD_PORT: '0', AGENTPOD_PROXY: 'none', ...env }),
+      createLogger('silent'),
+      {
+        announce: (line) => {
+          token = /(ap_[\w-]+)/.exec(line)?.[1] ?? token;
+        },
+      },
+    );
+    return new InProcessControlPlane(server, token);
+  }
+
+  get services() {
+    return this.server.services;
+  }
+
+  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
+    return callApi<T>(this.server.url, this.token, method, path, body);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
 
 export const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 
@@ -46,6 +118,12 @@ export class ControlPlaneProcess {
     });
   }
 
+  /** Started and not exited (a crash shows here, not only as failing requests). */
+  get running(): boolean {
+    const child = this.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   /** SIGKILL: no shutdown hooks, exactly like a crash or an OOM kill. */
   async kill(): Promise<void> {
     await this.signal('SIGKILL');
@@ -63,20 +141,53 @@ export class ControlPlaneProcess {
     await exited;
   }
 
-  async api<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
+    return callApi<T>(this.url, this.token, method, path, body);
   }
+}
+
+/**
+ * A long-lived container with the real OpenClaw CLI, trusting `ca` (the proxy's root) and with
+ * `hosts` (name -> address) in its /etc/hosts: a client that is not on loopback, as OpenClaw
+ * requires of proxied clients.
+ */
+export async function openclawClient(
+  docker: DockerHost,
+  opts: { ca: string; hosts: Record<string, string>; labels: Record<string, string> },
+): Promise<string> {
+  const id = await createContainer(docker, {
+    name: `aptest-e2e-client-${randomBytes(3).toString('hex')}`,
+    image: testImage('OPENCLAW'),
+    cmd: ['sleep', '600'],
+    env: { NODE_EXTRA_CA_CERTS: '/tmp/proxy-root.pem', HOME: '/tmp' },
+    labels: opts.labels,
+    mounts: [],
+  });
+  await writeFiles(docker, id, '/tmp', [{ path: 'proxy-root.pem', content: opts.ca, mode: 0o644 }]);
+  await startContainer(docker, id);
+  const lines = Object.entries(opts.hosts).map(([name, address]) => `${address} ${name}`);
+  await execInContainer(
+    docker,
+    id,
+    ['sh', '-c', `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} >> /etc/hosts`],
+    {
+      user: '0',
+    },
+  );
+  return id;
+}
+
+/** `openclaw gateway health` against `url` with the pod's gateway token, from the client. */
+export function openclawGatewayHealth(
+  docker: DockerHost,
+  client: string,
+  url: string,
+  token: string,
+) {
+  return execInContainer(
+    docker,
+    client,
+    ['openclaw', 'gateway', 'health', '--json', '--url', url, '--token', token],
+    { timeoutMs: 60_000 },
+  );
 }

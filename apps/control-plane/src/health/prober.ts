@@ -1,4 +1,5 @@
 import type { HttpProbe } from '@agentpod/shared';
+import { type Logger, LoopLog } from '../logger.js';
 
 export type ProbeHealth = 'unknown' | 'healthy' | 'unhealthy';
 
@@ -23,6 +24,7 @@ export interface ProberOptions {
   /** Called when a pod's health changes; the reconciler acts on it. */
   onChange: (podId: string, health: ProbeHealth, detail: string) => void;
   tickMs: number;
+  logger: Logger;
   now?: () => number;
 }
 
@@ -36,9 +38,11 @@ export class HealthProber {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private readonly now: () => number;
+  private readonly log: LoopLog;
 
   constructor(private readonly opts: ProberOptions) {
     this.now = opts.now ?? Date.now;
+    this.log = new LoopLog(opts.logger, 'health probing');
   }
 
   start(): void {
@@ -69,6 +73,10 @@ export class HealthProber {
       const live = new Set(targets.map((t) => t.podId));
       for (const podId of this.states.keys()) if (!live.has(podId)) this.states.delete(podId);
       await Promise.all(targets.map((t) => this.probeIfDue(t)));
+      this.log.succeeded();
+    } catch (err) {
+      // The list of targets comes from the database; the next tick tries again.
+      this.log.failed(err);
     } finally {
       this.ticking = false;
     }

@@ -15,6 +15,7 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { volumeName } from '../reconciler/names.js';
 import type { AdapterLookup } from '../reconciler/reconcile.js';
+import { parseImageRef } from '../runtime/image-ref.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 
 export interface PodServiceDeps {
@@ -58,6 +59,7 @@ export class PodService {
 
   async create(input: CreatePodInput): Promise<PodWithStatus> {
     const adapter = this.adapterFor(input.agentType);
+    if (input.image) checkImageRef(input.image);
     const config = validateConfig(adapter, input.config);
     checkSecretNames(adapter, input.secrets);
     const plain: Record<string, string> = { ...input.secrets };
@@ -81,6 +83,7 @@ export class PodService {
   async update(id: string, input: UpdatePodInput): Promise<PodWithStatus> {
     const current = await this.live(id);
     const adapter = this.adapterFor(current.agentType);
+    if (input.image) checkImageRef(input.image);
     const patch: PodPatch = {
       name: input.name,
       image: input.image,
@@ -171,6 +174,17 @@ export class PodService {
     return Object.fromEntries(
       Object.entries(values).map(([k, v]) => [k, this.deps.secrets.encrypt(v)]),
     );
+  }
+}
+
+/** Docker's own grammar, so a reference that passes here is one the daemon can pull. */
+function checkImageRef(image: string): void {
+  try {
+    parseImageRef(image);
+  } catch (err) {
+    throw new ValidationError((err as Error).message, [
+      { path: 'image', message: 'is not an image reference like registry/name:tag' },
+    ]);
   }
 }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DatabaseHandle } from '../db/client.js';
-import type { Logger } from '../logger.js';
+import { type Logger, LoopLog } from '../logger.js';
 
 /**
  * With PostgreSQL, several control planes may serve the API while one reconciles. An API write
@@ -19,12 +19,15 @@ export class PodChangeListener {
   private client: pg.PoolClient | undefined;
   private stopped = true;
   private retry: NodeJS.Timeout | undefined;
+  private readonly log: LoopLog;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly onPod: (podId: string) => void,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.log = new LoopLog(logger, 'listening for pod changes');
+  }
 
   start(): void {
     this.stopped = false;
@@ -45,16 +48,26 @@ export class PodChangeListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     let client: pg.PoolClient | undefined;
+    // A connection that dies during LISTEN both emits 'error' and fails the query: act once
+    // (a second release() throws, and a second retry would open a second listener).
+    let gone = false;
+    const lost = (err: Error) => {
+      if (gone) return;
+      gone = true;
+      this.lost(client, err);
+    };
     try {
       client = await this.pool.connect();
       client.on('notification', (msg) => {
         if (msg.channel === POD_CHANGED_CHANNEL && msg.payload) this.onPod(msg.payload);
       });
-      client.on('error', (err) => this.lost(client, err));
+      client.on('error', lost);
       await client.query(`LISTEN ${POD_CHANGED_CHANNEL}`);
+      if (gone) return;
       this.client = client;
+      this.log.succeeded();
     } catch (err) {
-      this.lost(client, err as Error);
+      lost(err as Error);
     }
   }
 
@@ -62,7 +75,7 @@ export class PodChangeListener {
     if (client && this.client === client) this.client = undefined;
     client?.release(err);
     if (this.stopped) return;
-    this.logger.warn({ err: err.message }, 'pod change listener lost its connection; reconnecting');
+    this.log.failed(err);
     this.retry = setTimeout(() => void this.connect(), 2_000);
     this.retry.unref();
   }

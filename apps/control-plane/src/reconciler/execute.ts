@@ -1,13 +1,15 @@
-import type { EventReason, EventType, Pod } from '@agentpod/shared';
+import type { EventReason, EventType, PodWithStatus } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
-import { countRestart, writePodStatus } from '../db/queries/pods.js';
+import { countRestart, releasePodSubnet, writePodStatus } from '../db/queries/pods.js';
 import {
   createContainer,
   DockerConflictError,
+  DockerError,
   type DockerHost,
   ensureNetwork,
   ensureVolume,
+  LABEL_IMAGE_PIN,
   removeContainer,
   removeNetwork,
   removeVolume,
@@ -16,6 +18,7 @@ import {
   stopContainer,
   writeFiles,
 } from '../runtime/index.js';
+import { ensurePodImage, type ImageDeps } from './image.js';
 import { containerName, networkName, volumeName } from './names.js';
 import type { Action, ObservedPod } from './plan.js';
 import { ownershipLabels, type PodSpec } from './spec.js';
@@ -27,10 +30,13 @@ export interface ExecuteDeps {
   stopTimeoutSeconds: number;
   /** Forget probe results of a container that is being replaced or restarted. */
   resetHealth: (podId: string) => void;
+  image: ImageDeps;
+  /** Labels every object this installation makes (see ownershipLabels). */
+  installationId: string;
 }
 
 export interface ExecutionTarget {
-  pod: Pod;
+  pod: PodWithStatus;
   spec: PodSpec | null;
   subnet: string | null;
   observed: ObservedPod;
@@ -55,21 +61,42 @@ export async function executeActions(
   };
   let containerId = target.observed.container?.id ?? null;
   let replaced = false;
+  let pinnedImage: string | null = null;
+  const labels = ownershipLabels(pod, deps.installationId);
 
   for (const action of actions) {
     switch (action.type) {
       case 'ensureNetwork': {
-        if (!target.subnet) throw new Error(`pod ${pod.id} has no subnet allocated`);
-        await ensureNetwork(docker, {
-          name: networkName(pod.id),
-          labels: ownershipLabels(pod),
-          subnet: target.subnet,
-          gateway: gatewayOf(target.subnet),
-        });
+        const subnet = target.subnet;
+        if (!subnet) throw new Error(`pod ${pod.id} has no subnet allocated`);
+        try {
+          await ensureNetwork(docker, {
+            name: networkName(pod.id),
+            labels,
+            subnet,
+            gateway: gatewayOf(subnet),
+          });
+        } catch (err) {
+          // Docker refuses a pool that overlaps a network made since we looked (403).
+          if (
+            !(err instanceof DockerError && err.statusCode === 403 && /overlap/i.test(err.message))
+          )
+            throw err;
+          await releasePodSubnet(db, pod.id);
+          throw new Error(
+            `subnet ${subnet} was taken by another network; the next attempt picks another`,
+            {
+              cause: err,
+            },
+          );
+        }
         break;
       }
       case 'ensureVolume':
-        await ensureVolume(docker, { name: volumeName(pod.id), labels: ownershipLabels(pod) });
+        await ensureVolume(docker, { name: volumeName(pod.id), labels });
+        break;
+      case 'ensureImage':
+        pinnedImage = await ensurePodImage(deps.image, pod, needSpec().container.image);
         break;
       case 'removeContainer':
         if (containerId) {
@@ -84,8 +111,14 @@ export async function executeActions(
         break;
       case 'createContainer': {
         const s = needSpec();
+        // Created from the pin, so a moved tag can never change what a recreate runs.
+        const image = pinnedImage ?? s.container.image;
         try {
-          containerId = await createContainer(docker, s.container);
+          containerId = await createContainer(docker, {
+            ...s.container,
+            image,
+            labels: { ...s.container.labels, [LABEL_IMAGE_PIN]: image },
+          });
         } catch (err) {
           // Made by an earlier attempt that died before it could record it: same name, same spec.
           if (!(err instanceof DockerConflictError)) throw err;

@@ -7,27 +7,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
 import { createScratchDatabase } from '../db/testing.js';
-import { createLogger } from '../logger.js';
+import { InProcessControlPlane } from '../e2e/testing.js';
 import { LABEL_POD_ID } from '../runtime/index.js';
 import { eventually, removeTestObjects, testHost } from '../runtime/testing.js';
-import { type RunningServer, startServer } from '../server.js';
 
-let leader: RunningServer;
-let follower: RunningServer;
-let token = '';
+let leader: InProcessControlPlane;
+let follower: InProcessControlPlane;
 let dropDatabase: () => Promise<void>;
 const dirs: string[] = [];
 const podIds: string[] = [];
 
-async function start(databaseUrl: string, secretKey: string): Promise<RunningServer> {
+async function start(databaseUrl: string, secretKey: string): Promise<InProcessControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'agentpod-lead-'));
   dirs.push(dir);
-  const config = loadConfig({
+  return InProcessControlPlane.start({
     DATABASE_URL: databaseUrl,
     AGENTPOD_DATA_DIR: dir,
-    AGENTPOD_PORT: '0',
     // Shared by every instance of one installation, or they could not read each other's secrets.
     AGENTPOD_SECRET_KEY: secretKey,
     // An hour: only a notification can explain a prompt reconcile below.
@@ -35,23 +31,6 @@ async function start(databaseUrl: string, secretKey: string): Promise<RunningSer
     AGENTPOD_POD_SUBNET_POOL: '10.217.0.0/16',
     AGENTPOD_SWEEP_DRY_RUN: 'true',
   });
-  return startServer(config, createLogger('silent'), {
-    announce: (line) => {
-      token = /(ap_[\w-]+)/.exec(line)?.[1] ?? token;
-    },
-  });
-}
-
-async function api<T>(server: RunningServer, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as T };
 }
 
 beforeAll(async () => {
@@ -63,6 +42,8 @@ beforeAll(async () => {
     leader.services.reconciler.isLeader ? true : undefined,
   );
   follower = await start(db.url, key);
+  // The same installation: the token the first instance announced is good on both.
+  follower.token = leader.token;
 });
 
 afterAll(async () => {
@@ -81,8 +62,8 @@ describe('several control planes on one PostgreSQL database', () => {
   });
 
   it('reconciles a write made on the follower at once, through the leader', async () => {
-    const tenant = await api<{ id: string }>(follower, 'POST', '/tenants', { name: 'lead' });
-    const pod = await api<PodWithStatus>(follower, 'POST', '/pods', {
+    const tenant = await follower.api<{ id: string }>('POST', '/tenants', { name: 'lead' });
+    const pod = await follower.api<PodWithStatus>('POST', '/pods', {
       tenantId: tenant.body.id,
       subdomain: 'lead',
       desiredState: 'stopped',
@@ -92,7 +73,7 @@ describe('several control planes on one PostgreSQL database', () => {
     const seen = await eventually(
       'the leader to reconcile the new pod',
       async () => {
-        const { body } = await api<PodWithStatus>(follower, 'GET', `/pods/${pod.body.id}`);
+        const { body } = await follower.api<PodWithStatus>('GET', `/pods/${pod.body.id}`);
         return body.status.observedGeneration === 1 ? body : undefined;
       },
       { timeoutMs: 15_000 },
@@ -110,14 +91,14 @@ describe('several control planes on one PostgreSQL database', () => {
       },
     );
     const podId = podIds[0] as string;
-    const patched = await api<PodWithStatus>(follower, 'PATCH', `/pods/${podId}`, {
+    const patched = await follower.api<PodWithStatus>('PATCH', `/pods/${podId}`, {
       name: 'renamed',
     });
     expect(patched.body.generation).toBe(2);
     await eventually(
       'the new leader to reconcile the change',
       async () => {
-        const { body } = await api<PodWithStatus>(follower, 'GET', `/pods/${podId}`);
+        const { body } = await follower.api<PodWithStatus>('GET', `/pods/${podId}`);
         return body.status.observedGeneration === 2 ? true : undefined;
       },
       { timeoutMs: 15_000 },

@@ -36,6 +36,7 @@ describe('plan', () => {
     expect(types(running, nothing)).toEqual([
       'ensureNetwork',
       'ensureVolume',
+      'ensureImage',
       'createContainer',
       'startContainer',
     ]);
@@ -45,9 +46,10 @@ describe('plan', () => {
     expect(plan(running, converged)).toEqual([]);
   });
 
-  it('recreates the container, keeping the volume, when the spec hash changed', () => {
+  it('recreates the container, keeping the volume, when the spec hash changed; the image comes first so a failed pull leaves the old one running', () => {
     const o = { ...converged, container: container({ specHash: 'old' }) };
     expect(plan({ ...running }, o)).toEqual([
+      { type: 'ensureImage' },
       { type: 'removeContainer', reason: 'specChanged' },
       { type: 'createContainer' },
       { type: 'startContainer' },

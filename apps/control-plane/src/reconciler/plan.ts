@@ -28,6 +28,8 @@ export interface ObservedPod {
 export type Action =
   | { type: 'ensureNetwork' }
   | { type: 'ensureVolume' }
+  /** Have the pinned image locally (pulling it if needed) before anything is replaced. */
+  | { type: 'ensureImage' }
   | { type: 'createContainer' }
   | { type: 'startContainer' }
   | { type: 'stopContainer' }
@@ -62,6 +64,8 @@ export function plan(desired: DesiredPod, observed: ObservedPod): Action[] {
   if (!observed.volumeExists) actions.push({ type: 'ensureVolume' });
 
   if (!container || container.specHash !== spec.hash) {
+    // The image first: a pull that fails must leave the old container running.
+    actions.push({ type: 'ensureImage' });
     if (container) actions.push({ type: 'removeContainer', reason: 'specChanged' });
     actions.push({ type: 'createContainer' }, { type: 'startContainer' });
     return actions;

@@ -10,9 +10,10 @@ import {
   writePodStatus,
 } from '../db/queries/pods.js';
 import { NotFoundError } from '../errors.js';
-import type { DockerHost } from '../runtime/index.js';
+import { type DockerHost, listNetworks } from '../runtime/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { type ExecuteDeps, executeActions } from './execute.js';
+import { type ImageDeps, ImageNotReady } from './image.js';
 import { networkName } from './names.js';
 import { observePod } from './observe.js';
 import { type DesiredPod, type ObservedPod, plan } from './plan.js';
@@ -41,6 +42,8 @@ export interface ReconcileDeps {
   /** How users reach pods (scheme and a non-default port). */
   publicUrl: { scheme: 'http' | 'https'; port: number | undefined };
   stopTimeoutSeconds: number;
+  image: ImageDeps;
+  installationId: string;
 }
 
 /** While the agent is starting or its health is unknown, look again this soon. */
@@ -61,9 +64,7 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   if (pod.deletedAt && pod.status.phase === 'deleted') return undefined;
 
   const deleting = pod.deletedAt !== null;
-  const subnet = deleting
-    ? pod.status.subnet
-    : await allocatePodSubnet(deps.db, pod.id, (used) => allocateSubnet(deps.subnetPool, used));
+  const subnet = deleting || pod.status.subnet ? pod.status.subnet : await newSubnet(deps, pod.id);
   const spec = deleting || !subnet ? null : await renderSpec(deps, pod, subnet);
   const desired: DesiredPod = {
     deleting,
@@ -80,8 +81,17 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     docker: deps.docker,
     stopTimeoutSeconds: deps.stopTimeoutSeconds,
     resetHealth: (id) => deps.health.reset(id),
+    image: deps.image,
+    installationId: deps.installationId,
   };
-  await executeActions(executeDeps, { pod, spec, subnet, observed: before.observed }, actions);
+  // The one outcome of executing that is not an error: the image is not there yet.
+  let notReady: ImageNotReady | null = null;
+  try {
+    await executeActions(executeDeps, { pod, spec, subnet, observed: before.observed }, actions);
+  } catch (err) {
+    if (!(err instanceof ImageNotReady)) throw err;
+    notReady = err;
+  }
   if (actions.some((a) => a.type === 'finishDeletion')) return undefined;
 
   // Status is written last, from what Docker says now, never from what we meant to do. With
@@ -98,25 +108,43 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
       : after.observed.health
     : 'unknown';
   await writePodStatus(deps.db, pod.id, {
-    phase: phaseOf(pod, view?.state.status ?? null, running),
+    phase: phaseOf(pod, view?.state.status ?? null, running, notReady),
     containerId: view?.id ?? null,
     ipAddress: view?.networks[networkName(pod.id)] || null,
     specHash: after.observed.container?.specHash ?? null,
     health,
-    lastError: null,
+    lastError: notReady?.message ?? null,
     observedGeneration: pod.generation,
   });
+  if (notReady)
+    return notReady.retryInMs === null ? undefined : { requeueAfterMs: notReady.retryInMs };
   const settling =
     !deleting && pod.desiredState === 'running' && (!running || health !== 'healthy');
   return settling ? { requeueAfterMs: SETTLING_RECHECK_MS } : undefined;
 }
 
-function phaseOf(pod: PodWithStatus, dockerStatus: string | null, running: boolean): PodPhase {
+/** A subnet for a pod that has none, clear of other pods' and of every network Docker has. */
+async function newSubnet(deps: ReconcileDeps, podId: string): Promise<string> {
+  const networks = await listNetworks(deps.docker, {});
+  const docker = networks.flatMap((n) => n.subnets.map((s) => s.subnet));
+  return allocatePodSubnet(deps.db, podId, (pods) =>
+    allocateSubnet(deps.subnetPool, [...pods, ...docker]),
+  );
+}
+
+function phaseOf(
+  pod: PodWithStatus,
+  dockerStatus: string | null,
+  running: boolean,
+  notReady: ImageNotReady | null,
+): PodPhase {
   if (pod.deletedAt) return 'deleting';
   if (running) return 'running';
   if (pod.desiredState === 'stopped') return 'stopped';
   if (dockerStatus === 'restarting' || dockerStatus === 'created') return 'starting';
-  return dockerStatus === null ? 'pending' : 'failed';
+  if (dockerStatus !== null) return 'failed';
+  // No container yet: waiting for its image, or given up on it.
+  return notReady?.pull?.state === 'failed' ? 'failed' : 'pending';
 }
 
 async function renderSpec(
@@ -153,7 +181,7 @@ async function renderSpec(
       secrets,
     },
   );
-  return buildPodSpec(pod, plan);
+  return buildPodSpec(pod, plan, deps.installationId);
 }
 
 /**

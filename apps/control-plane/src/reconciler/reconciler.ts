@@ -1,9 +1,10 @@
 import { recordEvent } from '../db/queries/events.js';
 import { getPod, listPodIdsToReconcile } from '../db/queries/pods.js';
-import type { Logger } from '../logger.js';
+import { type Logger, LoopLog } from '../logger.js';
 import {
   type DockerEvent,
   DockerEventStream,
+  LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
 } from '../runtime/index.js';
@@ -37,6 +38,8 @@ export class Reconciler {
   private leaderTimer: NodeJS.Timeout | undefined;
   private leading = false;
   private stopped = true;
+  private readonly resyncLog: LoopLog;
+  private readonly campaignLog: LoopLog;
 
   constructor(
     private readonly deps: ReconcileDeps & { logger: Logger },
@@ -44,6 +47,8 @@ export class Reconciler {
     private readonly opts: ReconcilerOptions,
     private readonly leaderTasks: LeaderTask[] = [],
   ) {
+    this.resyncLog = new LoopLog(deps.logger, 'resync');
+    this.campaignLog = new LoopLog(deps.logger, 'trying for reconciler leadership');
     const reconcile = async (id: string) => {
       try {
         return await reconcilePod(deps, id);
@@ -64,7 +69,8 @@ export class Reconciler {
     this.events = new DockerEventStream(deps.docker, {
       filters: {
         type: ['container'],
-        label: [`${LABEL_MANAGED}=true`],
+        // Only this installation's containers: another one on the same host is not our business.
+        label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTALLATION}=${deps.installationId}`],
         event: ['die', 'oom', 'start', 'destroy', 'health_status'],
       },
       onEvent: (e) => void this.onDockerEvent(e),
@@ -106,29 +112,31 @@ export class Reconciler {
   async resync(): Promise<void> {
     try {
       for (const id of await listPodIdsToReconcile(this.deps.db)) this.queue.add(id);
+      this.resyncLog.succeeded();
     } catch (err) {
-      this.deps.logger.error({ err }, 'resync failed');
+      this.resyncLog.failed(err);
     }
   }
 
   /** Called by the leadership when its connection is lost. */
   lostLeadership(err: Error): void {
     this.deps.logger.error({ err: err.message }, 'lost reconciler leadership');
-    void this.stepDown().then(() => this.campaign());
+    this.stepDown()
+      .then(() => this.campaign())
+      .catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not step down'));
   }
 
   private async campaign(): Promise<void> {
     if (this.stopped || this.leading) return;
     try {
-      if (await this.leadership.tryAcquire()) {
+      const acquired = await this.leadership.tryAcquire();
+      this.campaignLog.succeeded();
+      if (acquired) {
         this.stepUp();
         return;
       }
     } catch (err) {
-      this.deps.logger.warn(
-        { err: (err as Error).message },
-        'could not try for reconciler leadership',
-      );
+      this.campaignLog.failed(err);
     }
     this.leaderTimer = setTimeout(() => void this.campaign(), this.opts.leaderRetryMs);
     this.leaderTimer.unref();

@@ -3,6 +3,7 @@ import type { ContainerPlan, PlannedFile, Pod } from '@agentpod/shared';
 import { stringify } from 'safe-stable-stringify';
 import {
   type ContainerSpec,
+  LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
   LABEL_SPEC_HASH,
@@ -22,8 +23,16 @@ export interface PodSpec {
 }
 
 /** Objects AgentPod owns carry these labels; the sweeper and the event filter rely on them. */
-export function ownershipLabels(pod: Pick<Pod, 'id' | 'tenantId'>): Record<string, string> {
-  return { [LABEL_MANAGED]: 'true', [LABEL_POD_ID]: pod.id, [LABEL_TENANT_ID]: pod.tenantId };
+export function ownershipLabels(
+  pod: Pick<Pod, 'id' | 'tenantId'>,
+  installationId: string,
+): Record<string, string> {
+  return {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_INSTALLATION]: installationId,
+    [LABEL_POD_ID]: pod.id,
+    [LABEL_TENANT_ID]: pod.tenantId,
+  };
 }
 
 /**
@@ -31,7 +40,7 @@ export function ownershipLabels(pod: Pick<Pod, 'id' | 'tenantId'>): Record<strin
  * resource limits, no capabilities, no privilege escalation, an init process, and a restart
  * policy so Docker itself revives a crashed agent even while the control plane is down.
  */
-export function buildPodSpec(pod: Pod, plan: ContainerPlan): PodSpec {
+export function buildPodSpec(pod: Pod, plan: ContainerPlan, installationId: string): PodSpec {
   const container: ContainerSpec = {
     name: containerName(pod.id),
     // Stable across recreates: agents that lease their state directory by host and pid (the
@@ -43,7 +52,7 @@ export function buildPodSpec(pod: Pod, plan: ContainerPlan): PodSpec {
     env: plan.env,
     user: plan.user,
     ...(plan.workingDir && { workingDir: plan.workingDir }),
-    labels: { ...plan.labels, ...ownershipLabels(pod) },
+    labels: { ...plan.labels, ...ownershipLabels(pod, installationId) },
     mounts: [{ volume: volumeName(pod.id), target: plan.stateMountPath }],
     network: { name: networkName(pod.id) },
     exposedPorts: [plan.port],
@@ -55,8 +64,13 @@ export function buildPodSpec(pod: Pod, plan: ContainerPlan): PodSpec {
     init: true,
     restartPolicy: 'unless-stopped',
   };
+  // The installation label is left out of the hash: containers made before installations had
+  // ids (and so without the label) are not recreated just for it.
+  const { [LABEL_INSTALLATION]: _installation, ...hashedLabels } = container.labels;
   const hash = createHash('sha256')
-    .update(stringify({ container, files: plan.files }) ?? '')
+    .update(
+      stringify({ container: { ...container, labels: hashedLabels }, files: plan.files }) ?? '',
+    )
     .digest('hex')
     .slice(0, 16);
   container.labels[LABEL_SPEC_HASH] = hash;

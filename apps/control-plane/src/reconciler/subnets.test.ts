@@ -20,6 +20,17 @@ describe('pod subnets', () => {
     expect(allocateSubnet(small, new Set(['192.168.50.0/28', '192.168.50.16/28']))).toBeNull();
   });
 
+  it('skips every subnet that overlaps a network Docker already has, whatever its size', () => {
+    // Another installation's /24 inside our pool, a /8 that only touches it, and noise.
+    const taken = ['10.213.0.0/24', '10.0.0.0/8', 'fd00::/64', 'garbage'];
+    expect(allocateSubnet(pool, taken)).toBeNull();
+    expect(allocateSubnet(pool, ['10.213.0.0/24', '172.17.0.0/16', 'fd00::/64'])).toBe(
+      '10.213.1.0/28',
+    );
+    // A smaller network than ours still blocks the /28 that contains it.
+    expect(allocateSubnet(pool, ['10.213.0.4/30'])).toBe('10.213.0.16/28');
+  });
+
   it('normalises the pool base and derives the gateway', () => {
     expect(subnetAt(parseSubnetPool('10.213.7.9/16', 28), 0)).toBe('10.213.0.0/28');
     expect(gatewayOf('10.213.0.16/28')).toBe('10.213.0.17');

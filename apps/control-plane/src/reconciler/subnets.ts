@@ -48,13 +48,39 @@ export function subnetAt(pool: SubnetPool, index: number): string {
   return `${intToIp(pool.base + index * 2 ** (32 - pool.subnetPrefix))}/${pool.subnetPrefix}`;
 }
 
-/** The lowest subnet of the pool that is not in `used`, or null when the pool is full. */
-export function allocateSubnet(pool: SubnetPool, used: ReadonlySet<string>): string | null {
-  const capacity = poolCapacity(pool);
-  for (let i = 0; i < capacity; i++) {
-    const candidate = subnetAt(pool, i);
-    if (!used.has(candidate)) return candidate;
+/** `[first, last]` address of an IPv4 CIDR; null for anything else (IPv6, garbage). */
+function cidrRange(cidr: string): [number, number] | null {
+  const [ip, prefixText] = cidr.split('/');
+  const prefix = Number(prefixText);
+  if (!ip || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
+  let start: number;
+  try {
+    start = ipToInt(ip);
+  } catch {
+    return null;
   }
+  const size = 2 ** (32 - prefix);
+  start = start - (start % size);
+  return [start, start + size - 1];
+}
+
+/**
+ * The lowest subnet of the pool that overlaps none of `taken` (subnets of other pods, and of
+ * every network Docker already has: another installation's, the operator's own), or null when
+ * the pool is full.
+ */
+export function allocateSubnet(pool: SubnetPool, taken: Iterable<string>): string | null {
+  const capacity = poolCapacity(pool);
+  const size = 2 ** (32 - pool.subnetPrefix);
+  const blocked = new Set<number>();
+  for (const cidr of taken) {
+    const range = cidrRange(cidr);
+    if (!range) continue;
+    const first = Math.max(0, Math.floor((range[0] - pool.base) / size));
+    const last = Math.min(capacity - 1, Math.floor((range[1] - pool.base) / size));
+    for (let i = first; i <= last; i++) blocked.add(i);
+  }
+  for (let i = 0; i < capacity; i++) if (!blocked.has(i)) return subnetAt(pool, i);
   return null;
 }
 

@@ -1,6 +1,8 @@
-// The sweeper against the real daemon and a real database: labelled objects whose pod row
-// does not exist are removed after the grace period; owned ones and volumes never are.
+// The sweeper against the real daemon and a real database: this installation's labelled
+// objects whose pod row does not exist are removed after the grace period; owned ones, volumes,
+// and anything of another installation (or of none) never are.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureInstallationId } from '../db/queries/installation.js';
 import { createPod } from '../db/queries/pods.js';
 import { createTenant } from '../db/queries/tenants.js';
 import { openTestDatabase, type TestDatabase } from '../db/testing.js';
@@ -13,6 +15,7 @@ import {
   findContainerByName,
   inspectNetwork,
   inspectVolume,
+  LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
 } from '../runtime/index.js';
@@ -20,23 +23,35 @@ import { removeTestObjects, testHost, testImage, testName } from '../runtime/tes
 import { Sweeper } from './sweeper.js';
 
 const ORPHAN = 'pod_sweeporphan000000000';
+const TEST = { 'agentpod.test': 'sweeper' };
 let docker: DockerHost;
 let t: TestDatabase;
+let installation: string;
 let ownedPodId: string;
 const names = {
   orphan: testName('sweep-orphan'),
   owned: testName('sweep-owned'),
+  foreign: testName('sweep-foreign'),
+  unowned: testName('sweep-unowned'),
   net: testName('sweep-net'),
 };
 
-async function labelled(podId: string, name: string) {
-  const labels = { [LABEL_MANAGED]: 'true', [LABEL_POD_ID]: podId, 'agentpod.test': 'sweeper' };
+function labels(podId: string, installationId: string | null) {
+  return {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_POD_ID]: podId,
+    ...(installationId ? { [LABEL_INSTALLATION]: installationId } : {}),
+    ...TEST,
+  };
+}
+
+async function labelled(name: string, podId: string, installationId: string | null) {
   return createContainer(docker, {
     name,
     image: testImage('BASE'),
     cmd: ['true'],
     env: {},
-    labels,
+    labels: labels(podId, installationId),
     mounts: [],
   });
 }
@@ -44,6 +59,7 @@ async function labelled(podId: string, name: string) {
 beforeAll(async () => {
   docker = testHost();
   t = await openTestDatabase('pglite');
+  installation = await ensureInstallationId(t.db);
   const tenant = await createTenant(t.db, { name: 'sweep' });
   ownedPodId = (
     await createPod(t.db, {
@@ -58,28 +74,35 @@ beforeAll(async () => {
       secrets: {},
     })
   ).id;
-  await labelled(ORPHAN, names.orphan);
-  await labelled(ownedPodId, names.owned);
-  const labels = { [LABEL_MANAGED]: 'true', [LABEL_POD_ID]: ORPHAN, 'agentpod.test': 'sweeper' };
+  await labelled(names.orphan, ORPHAN, installation);
+  await labelled(names.owned, ownedPodId, installation);
+  // Another installation's pod, and an object from before installations had ids: not ours.
+  await labelled(names.foreign, ORPHAN, 'someoneelse0');
+  await labelled(names.unowned, ORPHAN, null);
   await ensureNetwork(docker, {
     name: names.net,
-    labels,
+    labels: labels(ORPHAN, installation),
     subnet: '10.219.0.0/28',
     gateway: '10.219.0.1',
   });
-  await ensureVolume(docker, { name: `${names.net}-state`, labels });
+  await ensureVolume(docker, { name: `${names.net}-state`, labels: labels(ORPHAN, installation) });
 });
 
 afterAll(async () => {
-  await removeTestObjects(docker, { 'agentpod.test': 'sweeper' });
+  await removeTestObjects(docker, TEST);
   await t.destroy();
 });
 
 describe('Sweeper', () => {
-  it('waits out the grace period, honours dry-run, then removes orphans only, never volumes', async () => {
+  it('waits out the grace period, honours dry-run, then removes its own orphans only, never volumes', async () => {
     let now = 1_000_000;
     const logger = createLogger('silent');
-    const options = { graceMs: 60_000, intervalMs: 60_000, now: () => now };
+    const options = {
+      installationId: installation,
+      graceMs: 60_000,
+      intervalMs: 60_000,
+      now: () => now,
+    };
     const dry = new Sweeper(t.db, docker, logger, { ...options, dryRun: true });
     const real = new Sweeper(t.db, docker, logger, { ...options, dryRun: false });
 
@@ -100,5 +123,9 @@ describe('Sweeper', () => {
     expect(await inspectNetwork(docker, names.net)).toBeNull();
     expect(await findContainerByName(docker, names.owned)).not.toBeNull();
     expect(await inspectVolume(docker, `${names.net}-state`)).not.toBeNull();
+    // The same orphan pod id, but made by another installation or by none: left alone.
+    expect(removed.containers).not.toContain(names.foreign);
+    expect(await findContainerByName(docker, names.foreign)).not.toBeNull();
+    expect(await findContainerByName(docker, names.unowned)).not.toBeNull();
   });
 });

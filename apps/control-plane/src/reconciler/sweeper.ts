@@ -1,8 +1,9 @@
 import type { Database } from '../db/client.js';
 import { listAllPodIds } from '../db/queries/pods.js';
-import type { Logger } from '../logger.js';
+import { type Logger, LoopLog } from '../logger.js';
 import {
   type DockerHost,
+  LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
   listContainers,
@@ -12,6 +13,8 @@ import {
 } from '../runtime/index.js';
 
 export interface SweeperOptions {
+  /** Only objects labelled with this installation are candidates: never another's. */
+  installationId: string;
   /** How long an orphan must have been seen before it is removed. */
   graceMs: number;
   intervalMs: number;
@@ -21,14 +24,16 @@ export interface SweeperOptions {
 }
 
 /**
- * Removes AgentPod-labelled containers and networks whose pod row does not exist (Nomad's
+ * Removes this installation's containers and networks whose pod row does not exist (Nomad's
  * dangling-container sweeper): leftovers of a restored database or of a manual row delete.
+ * Objects of other installations on the same Docker host (or of none) are never touched.
  * Volumes are never swept: only an explicit purge deletes a tenant's data.
  */
 export class Sweeper {
   private readonly firstSeen = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  private readonly log: LoopLog;
 
   constructor(
     private readonly db: Database,
@@ -37,12 +42,14 @@ export class Sweeper {
     private readonly opts: SweeperOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.log = new LoopLog(logger, 'orphan sweep');
   }
 
   start(): void {
     this.timer = setInterval(() => {
-      this.sweep().catch((err: unknown) =>
-        this.logger.warn({ err: (err as Error).message }, 'sweep failed'),
+      this.sweep().then(
+        () => this.log.succeeded(),
+        (err: unknown) => this.log.failed(err),
       );
     }, this.opts.intervalMs);
     this.timer.unref();
@@ -55,7 +62,7 @@ export class Sweeper {
   /** One pass; returns what it removed (or would remove, in dry-run). */
   async sweep(): Promise<{ containers: string[]; networks: string[] }> {
     const owned = await listAllPodIds(this.db);
-    const managed = { [LABEL_MANAGED]: 'true' };
+    const managed = { [LABEL_MANAGED]: 'true', [LABEL_INSTALLATION]: this.opts.installationId };
     const [containers, networks] = await Promise.all([
       listContainers(this.docker, managed),
       listNetworks(this.docker, managed),

@@ -1,6 +1,7 @@
 import { stringify } from 'safe-stable-stringify';
 import type { Logger } from '../logger.js';
 import { CaddyAdmin, type CaddyOptions, renderCaddyConfig } from './caddy.js';
+import { CoalescedRun } from './coalesced-run.js';
 import type { Route } from './routes.js';
 
 export interface CaddySyncOptions {
@@ -27,8 +28,10 @@ export interface ProxyHealth {
 export class CaddySync {
   private readonly admin: CaddyAdmin;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private retry: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private stopped = false;
+  private readonly run = new CoalescedRun(() => this.sync());
   private state: ProxyHealth = {
     ok: false,
     lastError: 'not synced yet',
@@ -45,34 +48,27 @@ export class CaddySync {
   }
 
   start(): void {
+    this.stopped = false;
     this.schedule();
     this.timer = setInterval(() => this.schedule(), this.opts.verifyIntervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    clearTimeout(this.retry);
+    await this.run.settled();
   }
 
   /** Runs a sync soon; calls while one runs collapse into one more run. */
   schedule(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.sync().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.schedule();
-      }
-    });
+    this.run.schedule();
   }
 
   /** Resolves once the latest scheduled sync has finished (tests). */
-  async settled(): Promise<void> {
-    while (this.running) await this.running;
+  settled(): Promise<void> {
+    return this.run.settled();
   }
 
   private async sync(): Promise<void> {
@@ -88,6 +84,7 @@ export class CaddySync {
         this.opts.logger.info({ routes: routes.length }, 'pushed routes to Caddy');
       }
       if (!this.state.ok) this.opts.logger.info('Caddy routes in sync');
+      this.failures = 0;
       this.state = {
         ok: true,
         lastError: null,
@@ -99,6 +96,15 @@ export class CaddySync {
       if (this.state.lastError !== message)
         this.opts.logger.error({ err: message }, 'could not sync routes to Caddy');
       this.state = { ...this.state, ok: false, lastError: message };
+      // A Caddy that was just (re)started answers within a second or two: try again soon
+      // rather than at the next verification.
+      this.failures++;
+      const delay = Math.min(500 * 2 ** (this.failures - 1), this.opts.verifyIntervalMs);
+      clearTimeout(this.retry);
+      if (!this.stopped) {
+        this.retry = setTimeout(() => this.schedule(), delay);
+        this.retry.unref();
+      }
     }
   }
 }

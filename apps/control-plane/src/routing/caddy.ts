@@ -1,5 +1,6 @@
 // Caddy as the proxy: a whole JSON config rendered from the routes (pure) and pushed through
 // Caddy's admin API. Each push replaces the config, so Caddy holds exactly the routes we render.
+import http from 'node:http';
 import type { Route } from './routes.js';
 
 export interface CaddyOptions {
@@ -119,30 +120,46 @@ export class CaddyAdmin {
     return pem;
   }
 
-  async #request(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
+  /**
+   * One request on a fresh connection. Caddy restarts its admin server on every config load
+   * (and again when it rolls a refused one back), closing kept-alive connections under the
+   * client: reusing one then fails with "other side closed". A new connection per call is
+   * cheap at this rate and cannot be stale.
+   */
+  #request(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
     const what = `${method} ${path}`;
-    let response: Response;
-    try {
-      response = await fetch(`${this.#baseUrl}${path}`, {
-        method,
-        ...(body === undefined ? {} : { body, headers: { 'Content-Type': 'application/json' } }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (err) {
-      const reason =
-        err instanceof Error && err.name === 'TimeoutError'
-          ? `no answer within ${this.#timeoutMs} ms`
-          : String((err as Error).cause ?? err);
-      throw new CaddyAdminError(`Caddy admin ${what}: ${reason}`, undefined, { cause: err });
-    }
-    const text = await response.text();
-    if (!response.ok) {
-      throw new CaddyAdminError(
-        `Caddy admin ${what}: ${response.status} ${caddyMessage(text)}`,
-        response.status,
+    return new Promise((resolve, reject) => {
+      const fail = (reason: string, cause?: unknown) =>
+        reject(new CaddyAdminError(`Caddy admin ${what}: ${reason}`, undefined, { cause }));
+      const req = http.request(
+        `${this.#baseUrl}${path}`,
+        {
+          method,
+          agent: false,
+          timeout: this.#timeoutMs,
+          headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('error', (err) => fail(String(err), err));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(text);
+            else
+              reject(
+                new CaddyAdminError(`Caddy admin ${what}: ${status} ${caddyMessage(text)}`, status),
+              );
+          });
+        },
       );
-    }
-    return text;
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
+      req.on('error', (err) => fail(err.message, err));
+      req.end(body);
+    });
   }
 }
 

@@ -3,6 +3,7 @@
 // rendering. No YAML parser is needed, and the file cannot drift from what the tests validate.
 // After changing the project: pnpm vitest run --project unit -u <this file>.
 import { describe, expect, it } from 'vitest';
+import { toYaml } from '../deploy/testing.js';
 import { schemaValidator } from './testing.js';
 import { TRAEFIK_ACME_DIR, traefikCommandLine, traefikStaticConfig } from './traefik.js';
 
@@ -61,37 +62,6 @@ describe('docker/docker-compose.traefik.yml', () => {
     await expect(HEADER + toYaml(project)).toMatchFileSnapshot(COMPOSE_FILE);
   });
 });
-
-/**
- * Block-style YAML for plain data. Every string is written as a JSON string, which is also a
- * valid YAML double-quoted scalar, so no value can be misread as a number, boolean or null.
- */
-function toYaml(value: unknown, indent = ''): string {
-  if (Array.isArray(value)) {
-    return value.map((item) => `${indent}- ${scalar(item)}\n`).join('');
-  }
-  let out = '';
-  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    const name = /^[A-Za-z0-9_.-]+$/.test(key) ? key : JSON.stringify(key);
-    if (isEmptyOrScalar(child)) out += `${indent}${name}: ${scalar(child)}\n`;
-    else out += `${indent}${name}:\n${toYaml(child, `${indent}  `)}`;
-  }
-  return out;
-}
-
-function isEmptyOrScalar(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length === 0;
-  if (value !== null && typeof value === 'object') return Object.keys(value).length === 0;
-  return true;
-}
-
-function scalar(value: unknown): string {
-  if (Array.isArray(value) && value.length === 0) return '[]';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value !== null && typeof value === 'object' && Object.keys(value).length === 0) return '{}';
-  throw new Error(`No YAML form here for ${JSON.stringify(value)}`);
-}
 
 function fromFlags(flags: string[]): Record<string, unknown> {
   const root: Record<string, unknown> = {};

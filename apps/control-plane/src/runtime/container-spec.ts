@@ -20,6 +20,7 @@ export interface ContainerSpec {
   workingDir?: string;
   labels: Record<string, string>;
   mounts: ContainerMount[];
+  /** `host` shares the host's network stack (the managed proxy); no endpoint config then. */
   network?: { name: string; aliases?: string[]; ipv4Address?: string };
   exposedPorts?: number[];
   publish?: { containerPort: number; hostPort: number; hostIp: string }[];
@@ -27,6 +28,7 @@ export interface ContainerSpec {
   nanoCpus?: number;
   pidsLimit?: number;
   capDrop?: string[];
+  capAdd?: string[];
   securityOpt?: string[];
   init?: boolean;
   readonlyRootfs?: boolean;
@@ -89,19 +91,23 @@ export function containerCreateBody(spec: ContainerSpec): Dockerode.ContainerCre
       NanoCpus: spec.nanoCpus,
       PidsLimit: spec.pidsLimit,
       CapDrop: spec.capDrop,
+      CapAdd: spec.capAdd,
       SecurityOpt: spec.securityOpt,
       Init: spec.init,
       ReadonlyRootfs: spec.readonlyRootfs,
       RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
       NetworkMode: network?.name,
     },
-    NetworkingConfig: network && {
-      EndpointsConfig: {
-        [network.name]: {
-          Aliases: network.aliases,
-          IPAMConfig: network.ipv4Address ? { IPv4Address: network.ipv4Address } : undefined,
-        },
-      },
-    },
+    NetworkingConfig:
+      network && network.name !== 'host'
+        ? {
+            EndpointsConfig: {
+              [network.name]: {
+                Aliases: network.aliases,
+                IPAMConfig: network.ipv4Address ? { IPv4Address: network.ipv4Address } : undefined,
+              },
+            },
+          }
+        : undefined,
   };
 }

@@ -45,9 +45,23 @@ export type {
   DockerTlsOptions,
 } from './host.js';
 export { DockerHost, describeDockerHost, parseDockerHost } from './host.js';
+export type { ImageRef } from './image-ref.js';
 export {
+  InvalidImageRefError,
+  normalizeRegistry,
+  parseImageRef,
+  pinnedReference,
+  registryOf,
+  registryServerAddress,
+} from './image-ref.js';
+export type { ImageView, PullOptions, RegistryAuth } from './images.js';
+export { ImagePullError, inspectImage, pullImage } from './images.js';
+export {
+  LABEL_IMAGE_PIN,
+  LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
+  LABEL_ROLE,
   LABEL_SPEC_HASH,
   LABEL_TENANT_ID,
   labelFilter,

@@ -4,6 +4,12 @@
 export const LABEL_MANAGED = 'agentpod.managed';
 export const LABEL_POD_ID = 'agentpod.pod-id';
 export const LABEL_TENANT_ID = 'agentpod.tenant-id';
+/** The installation that made the object: each installation sees and sweeps only its own. */
+export const LABEL_INSTALLATION = 'agentpod.installation';
+/** What the object is for when it is not a pod's: `proxy`. */
+export const LABEL_ROLE = 'agentpod.role';
+/** The pinned image reference the container was created from. */
+export const LABEL_IMAGE_PIN = 'agentpod.image-pin';
 /** Hash of the desired container spec: a changed hash means "recreate", not "patch". */
 export const LABEL_SPEC_HASH = 'agentpod.spec-hash';
 

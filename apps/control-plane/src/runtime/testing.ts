@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { listContainers, removeContainer } from './containers.js';
 import { DockerHost, parseDockerHost } from './host.js';
+import type { RegistryAuth } from './images.js';
 import { LABEL_MANAGED } from './labels.js';
 import { listNetworks, removeNetwork } from './networks.js';
 import { listVolumes, removeVolume } from './volumes.js';
@@ -25,7 +26,7 @@ export function testHost(): DockerHost {
   });
 }
 
-export function testImage(kind: 'ECHO' | 'OPENCLAW' | 'BASE'): string {
+export function testImage(kind: 'ECHO' | 'OPENCLAW' | 'BASE' | 'CADDY' | 'STANDIN'): string {
   return required(`AGENTPOD_TEST_IMAGE_${kind}`);
 }
 
@@ -68,5 +69,58 @@ export async function eventually<T>(
       throw new Error(`timed out waiting for ${what}`, { cause: lastError });
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** A registry started by scripts/test-env.sh: `open`, or `private` behind htpasswd auth. */
+export function testRegistry(kind: 'open' | 'private'): {
+  host: string;
+  auth: RegistryAuth | undefined;
+} {
+  if (kind === 'open') return { host: required('AGENTPOD_TEST_REGISTRY'), auth: undefined };
+  const host = required('AGENTPOD_TEST_PRIVATE_REGISTRY');
+  return {
+    host,
+    auth: {
+      username: required('AGENTPOD_TEST_REGISTRY_USER'),
+      password: required('AGENTPOD_TEST_REGISTRY_PASSWORD'),
+      serveraddress: host,
+    },
+  };
+}
+
+/**
+ * Pushes a local image to a test registry under a new unique name and removes that name from
+ * the Docker host again, so the only way to get it back is a real pull. Returns the reference.
+ */
+export async function pushTestImage(
+  host: DockerHost,
+  source: string,
+  registry: { host: string; auth: RegistryAuth | undefined },
+  what: string,
+): Promise<string> {
+  const repo = `${registry.host}/aptest/${what}`;
+  const tag = randomBytes(4).toString('hex');
+  await host.docker.getImage(source).tag({ repo, tag });
+  const ref = `${repo}:${tag}`;
+  // The daemon wants an X-Registry-Auth header on every push, empty for an open registry.
+  const stream = await host.docker.getImage(ref).push({ authconfig: registry.auth ?? {} });
+  const messages = await new Promise<{ error?: string }[]>((resolve, reject) =>
+    host.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) =>
+      err ? reject(err) : resolve(out),
+    ),
+  );
+  const failed = messages.find((m) => m.error);
+  await removeImageTag(host, ref);
+  if (failed) throw new Error(`pushing ${ref} failed: ${failed.error}`);
+  return ref;
+}
+
+/** Removes one name of an image (never the image itself while other names keep it). */
+export async function removeImageTag(host: DockerHost, ref: string): Promise<void> {
+  try {
+    await host.docker.getImage(ref).remove({ noprune: true });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
   }
 }

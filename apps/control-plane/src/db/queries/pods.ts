@@ -1,4 +1,5 @@
 import type {
+  ImagePull,
   Pod,
   PodPhase,
   PodResources,
@@ -73,6 +74,7 @@ function toStatus(row: StatusRow): PodStatus {
     specHash: row.specHash,
     subnet: row.subnet,
     ipAddress: row.ipAddress,
+    image: { ref: row.imageRef, pinned: row.imagePinned, pull: row.imagePull ?? null },
     updatedAt: row.updatedAt.toISOString(),
   };
 }
@@ -255,11 +257,18 @@ export async function isPurgeRequested(db: Database, id: string): Promise<boolea
   return row?.purge ?? false;
 }
 
+/** The columns of an observed-status write; the image fields are flat here, nested in the API. */
+export type StatusWrite = Partial<Omit<PodStatus, 'podId' | 'updatedAt' | 'image'>> & {
+  imageRef?: string | null;
+  imagePinned?: string | null;
+  imagePull?: ImagePull | null;
+};
+
 /** Written by the reconciler only, from what it observed. */
 export async function writePodStatus(
   db: Database,
   podId: string,
-  status: Partial<Omit<PodStatus, 'podId' | 'updatedAt'>>,
+  status: StatusWrite,
 ): Promise<void> {
   await db
     .update(podStatus)
@@ -274,24 +283,38 @@ export async function countRestart(db: Database, podId: string): Promise<void> {
     .where(eq(podStatus.podId, podId));
 }
 
-/** Gives the pod a subnet from the pool unless it has one; the unique index forbids twins. */
+/**
+ * Gives the pod a subnet from the pool unless it has one; the unique index forbids twins. Two
+ * pods allocating at once may pick the same subnet: the loser of that race picks again.
+ */
 export async function allocatePodSubnet(
   db: Database,
   podId: string,
-  pick: (used: ReadonlySet<string>) => string | null,
+  pick: (usedByPods: string[]) => string | null,
 ): Promise<string> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .select({ podId: podStatus.podId, subnet: podStatus.subnet })
-      .from(podStatus);
-    const own = rows.find((r) => r.podId === podId)?.subnet;
-    if (own) return own;
-    const used = new Set(rows.flatMap((r) => (r.subnet ? [r.subnet] : [])));
-    const subnet = pick(used);
-    if (!subnet) throw new ConflictError('subnet_pool_exhausted', 'the pod subnet pool is full');
-    await tx.update(podStatus).set({ subnet }).where(eq(podStatus.podId, podId));
-    return subnet;
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        const rows = await tx
+          .select({ podId: podStatus.podId, subnet: podStatus.subnet })
+          .from(podStatus);
+        const own = rows.find((r) => r.podId === podId)?.subnet;
+        if (own) return own;
+        const subnet = pick(rows.flatMap((r) => (r.subnet ? [r.subnet] : [])));
+        if (!subnet)
+          throw new ConflictError('subnet_pool_exhausted', 'the pod subnet pool is full');
+        await tx.update(podStatus).set({ subnet }).where(eq(podStatus.podId, podId));
+        return subnet;
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
+/** Forgets the pod's subnet (another network took it first): the next reconcile picks anew. */
+export async function releasePodSubnet(db: Database, podId: string): Promise<void> {
+  await db.update(podStatus).set({ subnet: null }).where(eq(podStatus.podId, podId));
 }
 
 /** Live pods that want to run and were seen running: the candidates for a proxy route. */

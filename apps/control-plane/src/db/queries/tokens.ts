@@ -1,19 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiToken } from '@agentpod/shared';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../errors.js';
 import type { Database } from '../client.js';
 import { newId } from '../ids.js';
 import { apiTokens } from '../schema.js';
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  prefix: string;
-  role: 'admin';
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 type TokenRow = typeof apiTokens.$inferSelect;
 
