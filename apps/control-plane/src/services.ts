@@ -1,6 +1,7 @@
 import { AdapterRegistry } from './adapters/index.js';
 import type { RouteRegistrar } from './api/app.js';
 import { authHook } from './api/auth.js';
+import { podHistoryRoutes } from './api/pod-history.js';
 import { podOperationRoutes } from './api/pod-operations.js';
 import { podRoutes } from './api/pods.js';
 import { proxyRoutes } from './api/proxy.js';
@@ -27,11 +28,15 @@ import { RegistryCredentials } from './registries/service.js';
 import { createProxy, type ReverseProxy } from './routing/proxy.js';
 import { currentRoutes } from './routing/route-table.js';
 import { SecretBox } from './secrets/secret-box.js';
+import { StatsCollector } from './stats/collector.js';
+import { Retention } from './stats/retention.js';
 
 export interface ControlPlaneServices {
   pods: PodService;
   reconciler: Reconciler;
   sweeper: Sweeper;
+  stats: StatsCollector;
+  retention: Retention;
   proxy: ReverseProxy;
   routes: RouteRegistrar[];
 }
@@ -77,6 +82,18 @@ export function createServices(
     intervalMs: 60_000,
     dryRun: config.sweeper.dryRun,
   });
+  const stats = new StatsCollector(db, docker, {
+    intervalMs: config.stats.intervalMs,
+    concurrency: config.stats.concurrency,
+    logger,
+  });
+  const retention = new Retention(db, {
+    rawMs: config.stats.rawRetentionMs,
+    rollupMs: config.stats.rollupRetentionMs,
+    eventsMs: config.eventRetentionMs,
+    intervalMs: 300_000,
+    logger,
+  });
   const changeListener =
     handle.kind === 'postgres' && handle.pool
       ? new PodChangeListener(handle.pool, (id) => reconciler?.notify(id), logger)
@@ -110,7 +127,14 @@ export function createServices(
       leaderRetryMs: 5_000,
       onReconciled: () => proxy.changed(),
     },
-    [prober, sweeper, ...proxy.tasks, ...(changeListener ? [changeListener] : [])],
+    [
+      prober,
+      sweeper,
+      stats,
+      retention,
+      ...proxy.tasks,
+      ...(changeListener ? [changeListener] : []),
+    ],
   );
   const pods = new PodService({ db, adapters, secrets, notify });
 
@@ -118,6 +142,8 @@ export function createServices(
     pods,
     reconciler,
     sweeper,
+    stats,
+    retention,
     proxy,
     routes: [
       authHook(db, {
@@ -127,6 +153,11 @@ export function createServices(
       tenantRoutes(db),
       tokenRoutes(db),
       podRoutes(db, pods),
+      podHistoryRoutes({
+        db,
+        statsIntervalMs: config.stats.intervalMs,
+        rawRetentionMs: config.stats.rawRetentionMs,
+      }),
       podOperationRoutes({
         db,
         docker,

@@ -29,6 +29,23 @@ export interface PlannedFile {
   content: string;
   /** Octal file mode, e.g. 0o600. */
   mode: number;
+  /**
+   * For a JSON (or JSON5) config the agent and its tenant edit too: the key paths of `content`
+   * AgentPod manages, e.g. `[['gateway', 'bind']]`. Each is applied to the file already in the
+   * volume, anything else there is kept, and a tenant's change to one is put back. Without
+   * `ownedPaths` or `defaultPaths` the file is replaced whole on every start.
+   */
+  ownedPaths?: string[][];
+  /**
+   * Defaults from `content` that are the tenant's to change: written while the key is absent,
+   * and updated only while it still holds the value AgentPod wrote last.
+   */
+  defaultPaths?: string[][];
+}
+
+/** Whether a planned file is merged into the existing one rather than replacing it. */
+export function isMergedFile(file: PlannedFile): boolean {
+  return file.ownedPaths !== undefined || file.defaultPaths !== undefined;
 }
 
 /** Everything needed to create the pod's container. Pure data: no Docker types. */
@@ -111,6 +128,16 @@ export interface AgentAdapter<Config extends Record<string, unknown> = Record<st
   accessUrl?(publicOrigin: string, secrets: Record<string, string>): string;
   /** With `capabilities.devicePairing`. */
   readonly devicePairing?: DevicePairing;
+  // --- secrets shown once and settings seeded at first start (both optional) ---
+  /**
+   * Generated secrets the operator must see once, e.g. a first admin's password: `POST /pods`
+   * answers with their values in `revealedSecrets`, and no other answer ever carries them.
+   */
+  readonly revealedSecrets?: readonly string[];
+  /** Settings the agent reads on its first start only, then keeps in its own state. */
+  readonly seededAtFirstStart?: SeededSettings;
+  /** What the access link's answer tells the operator when the link does not sign in. */
+  readonly accessLinkNote?: string;
 }
 
 /** The adapter's config form as JSON Schema (draft 2020-12), for the dashboard. */
@@ -122,4 +149,20 @@ export function configJsonSchema(adapter: AgentAdapter): Record<string, unknown>
 export function isSafeRelativePath(path: string): boolean {
   if (path.length === 0 || path.startsWith('/') || path.includes('\\')) return false;
   return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+// --- Settings seeded at first start --------------------------------------------------------
+
+/**
+ * Settings an agent copies into its own state when it first starts and reads from there ever
+ * after (Open WebUI's PersistentConfig): a later change in AgentPod would be silently ignored,
+ * so the API refuses it (`seeded_at_first_start`) and says where to change it instead.
+ */
+export interface SeededSettings {
+  /** Top-level keys of the config. */
+  config: readonly string[];
+  /** Names of secrets (operator-set or generated). */
+  secrets: readonly string[];
+  /** Where a running agent's value is changed, e.g. "Open WebUI's Admin Panel → Settings". */
+  changeIn: string;
 }

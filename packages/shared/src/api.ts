@@ -2,7 +2,7 @@
 // responses are zod schemas so a client can check what a server sent; the control plane's own
 // request schemas are stricter and live beside its routes.
 import { z } from 'zod';
-import type { PodPhase, PodResources, PowerState } from './pod.js';
+import type { EventReason, EventType, PodPhase, PodResources, PowerState } from './pod.js';
 import { PodEvent, PodWithStatus } from './pod.js';
 import { Tenant } from './tenant.js';
 
@@ -32,6 +32,53 @@ export type PodPage = z.infer<typeof PodPage>;
 
 export const EventPage = z.object({ items: z.array(PodEvent), nextCursor: z.string().nullable() });
 export type EventPage = z.infer<typeof EventPage>;
+
+/** Filters of a pod's events; the page comes newest first. */
+export interface EventQuery extends PageQuery {
+  /** Only these reasons (`Died`, `OOMKilled`, ...). */
+  reason?: EventReason[];
+  type?: EventType;
+  /** ISO 8601 times: events at or after `since`, before `until`. */
+  since?: string;
+  until?: string;
+}
+
+/** One bucket of a pod's resource series: averages, with the peaks where they matter. */
+export const PodStatsPoint = z.object({
+  /** The bucket's start. */
+  at: z.iso.datetime(),
+  cpuPercent: z.number().nullable(),
+  cpuPercentMax: z.number().nullable(),
+  memoryBytes: z.number(),
+  memoryBytesMax: z.number(),
+  memoryLimitBytes: z.number(),
+  pids: z.number(),
+  networkRxBytesPerSecond: z.number(),
+  networkTxBytesPerSecond: z.number(),
+  blockReadBytesPerSecond: z.number(),
+  blockWriteBytesPerSecond: z.number(),
+});
+export type PodStatsPoint = z.infer<typeof PodStatsPoint>;
+
+export const PodStatsSeries = z.object({
+  podId: z.string(),
+  since: z.iso.datetime(),
+  until: z.iso.datetime(),
+  stepSeconds: z.int().min(1),
+  /** The stored resolution the points were computed from: raw samples, or 5-minute rollups. */
+  sourceResolutionSeconds: z.int().min(0),
+  /** Oldest first; buckets without samples (the pod was stopped) are left out. */
+  points: z.array(PodStatsPoint),
+});
+export type PodStatsSeries = z.infer<typeof PodStatsSeries>;
+
+export interface PodStatsQuery {
+  /** ISO 8601; the default is an hour ago. */
+  since?: string;
+  until?: string;
+  /** Seconds per point; the default gives about 60 points. */
+  step?: number;
+}
 
 export const LogLine = z.object({ stream: z.enum(['stdout', 'stderr']), text: z.string() });
 export type LogLine = z.infer<typeof LogLine>;
@@ -109,3 +156,15 @@ export interface LogsQuery {
   /** Lines from the end of the log to start with (the server's default is 200). */
   tail?: number;
 }
+
+// --- Pod creation: secrets shown once ------------------------------------------------------
+
+/** `POST /pods`'s answer: the pod, and the generated secrets its adapter reveals once. */
+export const CreatedPod = PodWithStatus.extend({
+  /**
+   * Values of the adapter's `revealedSecrets` (e.g. a first admin's password), by name. Only this
+   * answer carries them: GET, lists, events and logs never do. `{}` when the adapter reveals none.
+   */
+  revealedSecrets: z.record(z.string(), z.string()),
+});
+export type CreatedPod = z.infer<typeof CreatedPod>;

@@ -6,16 +6,20 @@ import type { DeviceList } from './adapter.js';
 import {
   AccessLinkResponse,
   API_PATH,
+  CreatedPod,
   type CreatePodRequest,
   type CreateTenantRequest,
   DeviceListResponse,
   EventPage,
+  type EventQuery,
   LogLine,
   type LogsQuery,
   LogsResponse,
   type PageQuery,
   type PodListQuery,
   PodPage,
+  type PodStatsQuery,
+  PodStatsSeries,
   TenantPage,
   type UpdatePodRequest,
   type UpdateTenantRequest,
@@ -121,7 +125,8 @@ export class AgentPodClient {
    * pod's `status` catches up (poll `get` or `events`).
    */
   readonly pods = {
-    create: (body: CreatePodRequest) => this.#json(PodWithStatus, 'POST', '/pods', { body }),
+    /** Also the adapter's revealed secrets (`revealedSecrets`): the only time they are shown. */
+    create: (body: CreatePodRequest) => this.#json(CreatedPod, 'POST', '/pods', { body }),
     list: (query: PodListQuery = {}) => this.#json(PodPage, 'GET', '/pods', { query }),
     get: (id: string) => this.#json(PodWithStatus, 'GET', podPath(id)),
     update: (id: string, body: UpdatePodRequest) =>
@@ -132,9 +137,14 @@ export class AgentPodClient {
     start: (id: string) => this.#json(PodWithStatus, 'POST', `${podPath(id)}/start`),
     stop: (id: string) => this.#json(PodWithStatus, 'POST', `${podPath(id)}/stop`),
     restart: (id: string) => this.#json(PodWithStatus, 'POST', `${podPath(id)}/restart`),
-    /** Newest first. */
-    events: (id: string, query: PageQuery = {}) =>
-      this.#json(EventPage, 'GET', `${podPath(id)}/events`, { query }),
+    /** Newest first, filtered by reason, type and time. */
+    events: (id: string, query: EventQuery = {}) =>
+      this.#json(EventPage, 'GET', `${podPath(id)}/events`, {
+        query: { ...query, reason: query.reason?.join(',') },
+      }),
+    /** CPU, memory, pids and I/O in buckets of `step` seconds (default: the last hour). */
+    stats: (id: string, query: PodStatsQuery = {}) =>
+      this.#json(PodStatsSeries, 'GET', `${podPath(id)}/stats`, { query }),
     logs: (id: string, query: LogsQuery = {}) =>
       this.#json(LogsResponse, 'GET', `${podPath(id)}/logs`, { query }),
     /** The log from `tail` lines back, then new lines as they come, until `signal` aborts. */

@@ -97,6 +97,33 @@ export const PodImageStatus = z.object({
 });
 export type PodImageStatus = z.infer<typeof PodImageStatus>;
 
+/** The latest resource sample of a running pod (`docker stats`), null while it is not running. */
+export const PodUsage = z.object({
+  at: z.iso.datetime(),
+  /** 100 = one full core; null for the first sample of a container (no earlier one to compare). */
+  cpuPercent: z.number().min(0).nullable(),
+  memoryBytes: z.int().min(0),
+  memoryLimitBytes: z.int().min(0),
+  pids: z.int().min(0),
+  /** Totals since the container started. */
+  networkRxBytes: z.int().min(0),
+  networkTxBytes: z.int().min(0),
+  blockReadBytes: z.int().min(0),
+  blockWriteBytes: z.int().min(0),
+});
+export type PodUsage = z.infer<typeof PodUsage>;
+
+/** The container's last exit as Docker recorded it, whether or not AgentPod saw it happen. */
+export const PodExit = z.object({
+  at: z.iso.datetime(),
+  /** Null when Docker had already restarted it: the running container no longer says. */
+  exitCode: z.int().nullable(),
+  oomKilled: z.boolean(),
+  /** Docker's restarts of this container (its restart policy), not AgentPod's. */
+  restartCount: z.int().min(0),
+});
+export type PodExit = z.infer<typeof PodExit>;
+
 /** Observed state: what the reconciler last saw in Docker. Only the reconciler writes it. */
 export const PodStatus = z.object({
   podId: PodId,
@@ -112,6 +139,8 @@ export const PodStatus = z.object({
   subnet: z.string().nullable(),
   ipAddress: z.string().nullable(),
   image: PodImageStatus,
+  usage: PodUsage.nullable(),
+  lastExit: PodExit.nullable(),
   updatedAt: z.iso.datetime(),
 });
 export type PodStatus = z.infer<typeof PodStatus>;
@@ -126,6 +155,8 @@ export const EventReason = z.enum([
   'Deleted',
   'Purged',
   'ConfigWritten',
+  'ConfigRestored',
+  'ConfigUnreadable',
   'ImagePulling',
   'ImagePulled',
   'ImagePullFailed',

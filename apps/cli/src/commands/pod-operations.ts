@@ -1,17 +1,48 @@
-import type { LogLine } from '@agentpod/shared';
+import type { EventReason, LogLine } from '@agentpod/shared';
 import { type Command, InvalidArgumentError } from 'commander';
 import { apiCommand, connect } from '../api-command.js';
 import { answer, say } from '../output.js';
-import { deviceTables, eventTable } from '../pod-view.js';
+import { deviceTables, eventTable, statsTable } from '../pod-view.js';
 
 /** Events, logs, device pairing and access links: reads and actions on a pod's live agent. */
 export function podOperationCommands(pod: Command): void {
   apiCommand(pod, 'events <id>', "a pod's latest events, oldest first")
     .option('--limit <n>', 'how many of the latest events', count, 50)
-    .action(async (id: string, opts: { limit: number }, cmd: Command) => {
+    .option('--reason <reasons>', 'only these reasons, comma-separated (e.g. Died,OOMKilled)')
+    .option('--since <time>', 'only events at or after this ISO 8601 time')
+    .addHelpText(
+      'after',
+      '\nExample:\n  agentpod pod events pod_… --reason Died,OOMKilled --since 2026-11-29T00:00:00Z',
+    )
+    .action(
+      async (
+        id: string,
+        opts: { limit: number; reason?: string; since?: string },
+        cmd: Command,
+      ) => {
+        const { client, json } = connect(cmd);
+        const { items } = await client.pods.events(id, {
+          limit: opts.limit,
+          ...(opts.reason && { reason: opts.reason.split(',') as EventReason[] }),
+          ...(opts.since && { since: opts.since }),
+        });
+        answer(json, items, () => (items.length > 0 ? eventTable(items) : 'no events'));
+      },
+    );
+
+  apiCommand(pod, 'stats <id>', "a pod's CPU, memory and I/O over time (default: the last hour)")
+    .option('--since <time>', 'from this ISO 8601 time')
+    .option('--step <seconds>', 'seconds per line', count)
+    .addHelpText('after', '\nExample:\n  agentpod pod stats pod_… --step 300')
+    .action(async (id: string, opts: { since?: string; step?: number }, cmd: Command) => {
       const { client, json } = connect(cmd);
-      const { items } = await client.pods.events(id, { limit: opts.limit });
-      answer(json, items, () => (items.length > 0 ? eventTable(items) : 'no events'));
+      const series = await client.pods.stats(id, {
+        ...(opts.since && { since: opts.since }),
+        ...(opts.step && { step: opts.step }),
+      });
+      answer(json, series, () =>
+        series.points.length > 0 ? statsTable(series.points) : 'no samples in this range',
+      );
     });
 
   apiCommand(pod, 'logs <id>', "the agent container's log (stderr lines go to stderr)")

@@ -4,7 +4,7 @@ import { allItems, apiCommand, connect } from '../api-command.js';
 import { UsageError } from '../errors.js';
 import { collect, parseConfig, parseSecrets } from '../key-value.js';
 import { answer } from '../output.js';
-import { podDetails, podSummary, podTable } from '../pod-view.js';
+import { createdPodText, podDetails, podSummary, podTable } from '../pod-view.js';
 import { podOperationCommands } from './pod-operations.js';
 
 const CONFIG_HELP =
@@ -37,7 +37,7 @@ export function podCommand(): Command {
   apiCommand(pod, 'create', 'create a pod; it starts unless --stopped')
     .requiredOption('--tenant <id>', 'the tenant the pod belongs to')
     .requiredOption('--subdomain <label>', 'where the pod is reached: <label>.<base domain>')
-    .option('--type <adapter>', 'the agent type (the server defaults to openclaw)')
+    .option('--type <adapter>', 'the agent type: openclaw (the default) or open-webui')
     .option('--image <ref>', "an image instead of the agent type's default")
     .option('--config <key=value>', CONFIG_HELP, collect)
     .option('--secret <name=value>', SECRET_HELP, collect)
@@ -55,7 +55,7 @@ export function podCommand(): Command {
         secrets,
         desiredState: opts.stopped ? 'stopped' : 'running',
       });
-      answer(json, created, () => podSummary('created', created));
+      answer(json, created, () => createdPodText(created));
     });
 
   apiCommand(pod, 'list', 'list pods')

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
 import { describeAdapterConformance } from './conformance.js';
 import {
   AdapterRegistry,
@@ -24,6 +25,20 @@ describe('adapter registry', () => {
   it('finds built-in adapters by id', () => {
     expect(getAdapter('openclaw').displayName).toBe('OpenClaw');
     expect(listAdapters().map((a) => a.id)).toContain('openclaw');
+  });
+
+  it('registers Open WebUI as open-webui, its image overridable by AGENTPOD_IMAGE_OPEN_WEBUI', () => {
+    expect(getAdapter('open-webui').displayName).toBe('Open WebUI');
+    const { imageOverrides } = loadConfig(
+      { AGENTPOD_IMAGE_OPEN_WEBUI: 'registry.internal:5000/open-webui:v0.10.2-ours' },
+      { hostAddress: () => '10.0.0.5' },
+    );
+    expect(imageOverrides).toEqual({
+      'open-webui': 'registry.internal:5000/open-webui:v0.10.2-ours',
+    });
+    expect(new AdapterRegistry({ imageOverrides }).defaultImageFor('open-webui')).toBe(
+      'registry.internal:5000/open-webui:v0.10.2-ours',
+    );
   });
 
   it('throws a typed not-found error for an unknown id', () => {

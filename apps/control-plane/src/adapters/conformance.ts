@@ -3,6 +3,7 @@
 import {
   type AgentAdapter,
   configJsonSchema,
+  isMergedFile,
   isSafeRelativePath,
   PodResources,
   type RenderablePod,
@@ -101,6 +102,31 @@ const CHECKS: Record<string, (f: Fixture) => void> = {
       expect(file.mode & 0o400, file.path).toBe(0o400);
     }
   },
+  'declares managed keys of merged files that its content renders': (f) => {
+    for (const file of render(f).files.filter(isMergedFile)) {
+      // The control plane reads the rendered content as strict JSON and applies these keys.
+      const content = JSON.parse(file.content) as unknown;
+      expect(typeof content === 'object' && content !== null && !Array.isArray(content)).toBe(true);
+      const paths = [...(file.ownedPaths ?? []), ...(file.defaultPaths ?? [])];
+      for (const [index, path] of paths.entries()) {
+        expect(path.length, file.path).toBeGreaterThan(0);
+        let value: unknown = content;
+        for (const key of path) {
+          expect(key, file.path).not.toBe('');
+          value = (value as Record<string, unknown> | undefined)?.[key];
+        }
+        expect(value, `${file.path}: ${path.join('.')}`).toBeDefined();
+        // One key managed once: neither a duplicate nor a key inside another managed one.
+        const overlaps = paths.filter(
+          (other, i) => i !== index && path.every((key, depth) => other[depth] === key),
+        );
+        expect(overlaps, `${file.path}: ${path.join('.')}`).toEqual([]);
+      }
+    }
+  },
+  'leaves .agentpod/ in the state volume to the control plane': (f) => {
+    for (const { path } of render(f).files) expect(path.startsWith('.agentpod/'), path).toBe(false);
+  },
   'keeps secrets out of labels, command and files': (f) => {
     const { image, command, labels, files, user, workingDir, stateMountPath } = render(f);
     const visible = JSON.stringify({
@@ -194,8 +220,30 @@ const PAIRING_CHECKS: Record<string, (f: Fixture) => void> = {
   },
 };
 
+// --- secrets shown once, settings seeded at first start ---------------------------------------
+const DECLARATION_CHECKS: Record<string, (f: Fixture) => void> = {
+  'reveals only secrets it generates': ({ adapter }) => {
+    // Operator-set secrets are never shown back; only generated ones can be revealed, once.
+    for (const name of adapter.revealedSecrets ?? []) {
+      expect(adapter.generatedSecrets, name).toContain(name);
+    }
+  },
+  'seeds only settings it has': ({ adapter }) => {
+    const seeded = adapter.seededAtFirstStart;
+    if (!seeded) return;
+    const properties = Object.keys(
+      (configJsonSchema(adapter).properties ?? {}) as Record<string, unknown>,
+    );
+    for (const key of seeded.config) expect(properties, key).toContain(key);
+    const secrets = [...adapter.secretFields, ...adapter.generatedSecrets];
+    for (const name of seeded.secrets) expect(secrets, name).toContain(name);
+    expect(seeded.changeIn.trim()).not.toBe('');
+  },
+};
+
 export const CONFORMANCE_TESTS = [
   ...Object.keys(CHECKS),
+  ...Object.keys(DECLARATION_CHECKS),
   ...Object.keys(ACCESS_LINK_CHECKS),
   ...Object.keys(PAIRING_CHECKS),
 ];
@@ -210,13 +258,17 @@ export function describeAdapterConformance(
     if (!CONFORMANCE_TESTS.includes(name)) throw new Error(`no conformance test named "${name}"`);
   }
   const f = fixture(adapter, minimalConfig);
+  // Checks of a power the adapter does not declare are not its tests at all (the declaration
+  // checks hold it to not having the hooks); only a listed known gap shows as skipped.
   const register = (checks: Record<string, (f: Fixture) => void>, applies: boolean) => {
+    if (!applies) return;
     for (const [name, check] of Object.entries(checks)) {
-      it.skipIf(!applies || skipped.has(name))(name, () => check(f));
+      it.skipIf(skipped.has(name))(name, () => check(f));
     }
   };
   describe(`adapter conformance: ${adapter.id}`, () => {
     register(CHECKS, true);
+    register(DECLARATION_CHECKS, true);
     register(ACCESS_LINK_CHECKS, adapter.capabilities.accessLink);
     register(PAIRING_CHECKS, adapter.capabilities.devicePairing);
   });

@@ -1,9 +1,10 @@
 // The agent types this installation can run, and the image each one starts from.
 import type { AgentAdapter } from '@agentpod/shared';
 import { NotFoundError } from '../errors.js';
+import { openWebUI } from './open-webui.js';
 import { openclaw } from './openclaw.js';
 
-const BUILT_IN: readonly AgentAdapter[] = [openclaw];
+const BUILT_IN: readonly AgentAdapter[] = [openclaw, openWebUI];
 
 export class UnknownAdapterError extends NotFoundError {
   constructor(readonly adapterId: string) {

@@ -62,6 +62,25 @@ describe('openclaw render', () => {
     expect(settings({ provider: 'openai', model }).json.agents.defaults.model.primary).toBe(model);
   });
 
+  it('owns the gateway keys it renders, and the model only when the operator chose one', () => {
+    const file = (config: Record<string, unknown>) =>
+      openclaw.render({ ...pod, config }, context).files[0];
+    const gateway = [
+      ['gateway', 'mode'],
+      ['gateway', 'bind'],
+      ['gateway', 'port'],
+      ['gateway', 'auth', 'mode'],
+      ['gateway', 'trustedProxies'],
+      ['gateway', 'controlUi', 'allowedOrigins'],
+    ];
+    const model = ['agents', 'defaults', 'model', 'primary'];
+    expect(file({})).toMatchObject({ ownedPaths: gateway, defaultPaths: [model] });
+    expect(file({ model: 'anthropic/claude-haiku-5' })).toMatchObject({
+      ownedPaths: [...gateway, model],
+      defaultPaths: [],
+    });
+  });
+
   it('passes the token, the home, the provider key and extra variables in the environment', () => {
     const plan = openclaw.render(
       { ...pod, config: { provider: 'google', extraEnv: { TZ: 'Europe/Berlin' } } },

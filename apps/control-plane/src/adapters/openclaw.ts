@@ -9,6 +9,7 @@ import type {
   RenderContext,
 } from '@agentpod/shared';
 import { z } from 'zod';
+import { extraEnvSchema } from './extra-env.js';
 
 const PORT = 18789;
 /** The official image's `node` user and its home; the state folder is the gateway's default. */
@@ -16,6 +17,16 @@ const USER = '1000:1000';
 const HOME = '/home/node';
 const STATE_DIR = `${HOME}/.openclaw`;
 const CONFIG_FILE = 'openclaw.json';
+/** The keys of `gateway` that AgentPod renders; the tenant may set any other. */
+const GATEWAY_KEYS = [
+  ['gateway', 'mode'],
+  ['gateway', 'bind'],
+  ['gateway', 'port'],
+  ['gateway', 'auth', 'mode'],
+  ['gateway', 'trustedProxies'],
+  ['gateway', 'controlUi', 'allowedOrigins'],
+];
+const PRIMARY_MODEL = ['agents', 'defaults', 'model', 'primary'];
 
 /**
  * The providers the config form offers: the variable each reads its API key from, and the
@@ -45,11 +56,6 @@ const RESERVED_ENV = new Set<string>([
   ...Object.values(PROVIDERS).map((p) => p.keyEnv),
 ]);
 
-const EnvName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)')
-  .refine((name) => !RESERVED_ENV.has(name), 'is set by AgentPod or is a secret');
-
 export const OpenClawConfig = z
   .strictObject({
     provider: z.enum(PROVIDER_IDS).default('anthropic').describe('Model provider'),
@@ -58,16 +64,9 @@ export const OpenClawConfig = z
       .regex(/^[a-z0-9][a-z0-9.-]*\/\S+$/, 'must be provider/model, e.g. anthropic/claude-opus-5')
       .optional()
       .describe("Primary model; defaults to the provider's recommended model"),
-    extraEnv: z
-      .record(
-        EnvName,
-        z
-          .string()
-          .max(4096)
-          .refine((v) => !v.includes('\0'), 'contains NUL'),
-      )
-      .default({})
-      .describe('Extra environment variables for the gateway'),
+    extraEnv: extraEnvSchema(RESERVED_ENV, 'is set by AgentPod or is a secret').describe(
+      'Extra environment variables for the gateway',
+    ),
   })
   .superRefine((config, ctx) => {
     // The key in the environment serves one provider; a model from another would fail on use.
@@ -129,7 +128,18 @@ function render(pod: RenderablePod, context: RenderContext): ContainerPlan {
     env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))),
     user: USER,
     stateMountPath: STATE_DIR,
-    files: [{ path: CONFIG_FILE, content: `${JSON.stringify(settings, null, 2)}\n`, mode: 0o600 }],
+    files: [
+      {
+        path: CONFIG_FILE,
+        content: `${JSON.stringify(settings, null, 2)}\n`,
+        mode: 0o600,
+        // The tenant's channels, skills, agents and models live in the same file and must
+        // survive every start; AgentPod owns only what keeps the pod reachable behind the proxy,
+        // and the model only when the operator chose one.
+        ownedPaths: config.model ? [...GATEWAY_KEYS, PRIMARY_MODEL] : GATEWAY_KEYS,
+        defaultPaths: config.model ? [] : [PRIMARY_MODEL],
+      },
+    ],
     labels: {},
     port: PORT,
   };

@@ -139,8 +139,11 @@ async function rowCounts() {
 }
 
 /** Desired state only: the reconciler may update `status` at any time. */
-function desired(pod: PodWithStatus): Omit<PodWithStatus, 'status'> {
-  const { status: _status, ...rest } = pod;
+/** The desired state alone: no status, and not the secrets a create reveals once. */
+function desired(
+  pod: PodWithStatus & { revealedSecrets?: unknown },
+): Omit<PodWithStatus, 'status'> {
+  const { status: _status, revealedSecrets: _revealed, ...rest } = pod;
   return rest;
 }
 

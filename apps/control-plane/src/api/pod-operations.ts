@@ -1,7 +1,7 @@
 import type { DeviceList, DevicePairing, PodWithStatus } from '@agentpod/shared';
 import { publicOrigin } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
-import { listEvents, recordEvent } from '../db/queries/events.js';
+import { recordEvent } from '../db/queries/events.js';
 import { assertPodLive, getPod } from '../db/queries/pods.js';
 import { AgentPodError, ConflictError } from '../errors.js';
 import type { PodService } from '../pods/service.js';
@@ -19,8 +19,6 @@ import {
   AccessLinkResponse,
   DeviceListResponse,
   DeviceRequestParams,
-  EventListQuery,
-  EventPage,
   LogsQuery,
   LogsResponse,
   PodIdParams,
@@ -34,7 +32,7 @@ export interface PodOperationsDeps {
   publicUrl: { scheme: 'http' | 'https'; port: number | undefined };
 }
 
-/** Events, logs, device pairing and access links: reads and actions on a pod's live agent. */
+/** Logs, device pairing and access links: reads and actions on a pod's live agent. */
 export function podOperationRoutes(deps: PodOperationsDeps) {
   const { db, docker, pods } = deps;
 
@@ -71,22 +69,6 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
   }
 
   return (app: ApiInstance) => {
-    app.get(
-      '/pods/:id/events',
-      {
-        schema: {
-          tags: ['pods'],
-          params: PodIdParams,
-          querystring: EventListQuery,
-          response: { 200: EventPage },
-        },
-      },
-      async (req) => {
-        await getPod(db, req.params.id);
-        return listEvents(db, req.params.id, req.query);
-      },
-    );
-
     app.get(
       '/pods/:id/logs',
       {
@@ -201,9 +183,11 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
         });
         return {
           url,
-          note: adapter.capabilities.devicePairing
-            ? 'a new browser must be approved once: approve its request among the pod devices'
-            : 'the link signs the browser in',
+          note:
+            adapter.accessLinkNote ??
+            (adapter.capabilities.devicePairing
+              ? 'a new browser must be approved once: approve its request among the pod devices'
+              : 'the link signs the browser in'),
         };
       },
     );

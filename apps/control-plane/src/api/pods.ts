@@ -1,4 +1,4 @@
-import { PodWithStatus } from '@agentpod/shared';
+import { CreatedPod, PodWithStatus } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { getPod, listPods } from '../db/queries/pods.js';
 import type { PodService } from '../pods/service.js';
@@ -22,7 +22,15 @@ export function podRoutes(db: Database, pods: PodService) {
   return (app: ApiInstance) => {
     app.post(
       '/pods',
-      { schema: { tags, body: CreatePodBody, response: { 201: PodWithStatus } } },
+      {
+        schema: {
+          tags,
+          description:
+            "revealedSecrets holds the adapter's generated secrets that are shown once (e.g. Open WebUI's first admin password); no other answer carries them.",
+          body: CreatePodBody,
+          response: { 201: CreatedPod },
+        },
+      },
       async (req, reply) => reply.code(201).send(await pods.create(req.body)),
     );
     app.get(

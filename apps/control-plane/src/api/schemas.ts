@@ -1,5 +1,7 @@
 import {
   DnsLabel,
+  EventReason,
+  EventType,
   PodId,
   PodPhase,
   PodResources,
@@ -17,6 +19,7 @@ export {
   EventPage,
   LogsResponse,
   PodPage,
+  PodStatsSeries,
   TenantPage,
 } from '@agentpod/shared';
 
@@ -88,7 +91,44 @@ export const DeletePodQuery = z.strictObject({
     .transform((v) => v === 'true'),
 });
 
-export const EventListQuery = z.strictObject(PageQuery);
+/** `Died,OOMKilled`: a comma-separated list, as a query string carries it. */
+const ReasonList = z
+  .string()
+  .max(500)
+  .transform((text, ctx) => {
+    const reasons = text.split(',').filter((r) => r !== '');
+    for (const reason of reasons) {
+      if (!EventReason.safeParse(reason).success) {
+        ctx.addIssue({ code: 'custom', message: `${reason} is not an event reason` });
+        return z.NEVER;
+      }
+    }
+    return reasons as EventReason[];
+  });
+
+export const EventListQuery = z
+  .strictObject({
+    ...PageQuery,
+    reason: ReasonList.optional(),
+    type: EventType.optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((q) => !q.since || !q.until || Date.parse(q.since) < Date.parse(q.until), {
+    message: 'since must be before until',
+    path: ['since'],
+  });
+
+export const PodStatsQuery = z
+  .strictObject({
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    step: z.coerce.number().int().min(1).max(86_400).optional(),
+  })
+  .refine((q) => !q.since || !q.until || Date.parse(q.since) < Date.parse(q.until), {
+    message: 'since must be before until',
+    path: ['since'],
+  });
 
 export const LogsQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(10_000).default(200),

@@ -30,6 +30,7 @@ describe.each(DATABASE_BACKENDS)('migrations on %s', (backend) => {
       'pod_events',
       'pod_secrets',
       'pod_status',
+      'pod_usage',
       'pods',
       'registry_credentials',
       'tenants',

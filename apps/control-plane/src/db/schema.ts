@@ -1,4 +1,4 @@
-import type { ImagePull } from '@agentpod/shared';
+import type { ImagePull, PodUsage } from '@agentpod/shared';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
@@ -77,6 +77,15 @@ export const podSecrets = pgTable(
   (t) => [primaryKey({ columns: [t.podId, t.name] })],
 );
 
+/** The last exit AgentPod has accounted for, per container (`at` null: none yet). */
+export interface ExitMark {
+  containerId: string;
+  at: string | null;
+  exitCode: number | null;
+  oomKilled: boolean;
+  restartCount: number;
+}
+
 /** Observed state. Written by the reconciler only, after it has looked at Docker. */
 export const podStatus = pgTable('pod_status', {
   podId: text('pod_id')
@@ -99,6 +108,10 @@ export const podStatus = pgTable('pod_status', {
   imagePinned: text('image_pinned'),
   /** The pull under way or the failed one, with its backoff; null once the image is there. */
   imagePull: jsonb('image_pull').$type<ImagePull>(),
+  /** The latest resource sample, written by the stats collector; null while not running. */
+  usage: jsonb('usage').$type<PodUsage>(),
+  /** The container's last exit that AgentPod has accounted for (recorded or caused itself). */
+  lastExit: jsonb('last_exit').$type<ExitMark>(),
   updatedAt: updatedAt(),
 });
 
@@ -114,7 +127,41 @@ export const podEvents = pgTable(
     message: text('message').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('pod_events_pod_time_idx').on(t.podId, t.createdAt)],
+  (t) => [
+    index('pod_events_pod_time_idx').on(t.podId, t.createdAt),
+    // The retention policy deletes by age across all pods.
+    index('pod_events_time_idx').on(t.createdAt),
+  ],
+);
+
+/**
+ * Resource samples of running pods: raw ones (resolution 0) at the collector's interval, and
+ * 5-minute rollups (resolution 300) kept longer. Rates are per second, computed from the
+ * container's counters between two samples.
+ */
+export const podUsage = pgTable(
+  'pod_usage',
+  {
+    podId: text('pod_id')
+      .notNull()
+      .references(() => pods.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+    resolution: integer('resolution').notNull(),
+    cpuPercent: doublePrecision('cpu_percent'),
+    cpuPercentMax: doublePrecision('cpu_percent_max'),
+    memoryBytes: doublePrecision('memory_bytes').notNull(),
+    memoryBytesMax: doublePrecision('memory_bytes_max').notNull(),
+    memoryLimitBytes: doublePrecision('memory_limit_bytes').notNull(),
+    pids: doublePrecision('pids').notNull(),
+    networkRxBps: doublePrecision('network_rx_bps').notNull(),
+    networkTxBps: doublePrecision('network_tx_bps').notNull(),
+    blockReadBps: doublePrecision('block_read_bps').notNull(),
+    blockWriteBps: doublePrecision('block_write_bps').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.podId, t.resolution, t.at] }),
+    index('pod_usage_time_idx').on(t.resolution, t.at),
+  ],
 );
 
 /** API tokens are stored as SHA-256 hashes; the plain token is shown once, at creation. */

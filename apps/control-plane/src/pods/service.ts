@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { AgentAdapter, PodResources, PodWithStatus, PowerState } from '@agentpod/shared';
+import type {
+  AgentAdapter,
+  CreatedPod,
+  PodResources,
+  PodWithStatus,
+  PowerState,
+} from '@agentpod/shared';
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
 import {
@@ -57,7 +63,8 @@ export interface UpdatePodInput {
 export class PodService {
   constructor(private readonly deps: PodServiceDeps) {}
 
-  async create(input: CreatePodInput): Promise<PodWithStatus> {
+  /** The answer carries the adapter's revealed secrets: the only time anyone sees them. */
+  async create(input: CreatePodInput): Promise<CreatedPod> {
     const adapter = this.adapterFor(input.agentType);
     if (input.image) checkImageRef(input.image);
     const config = validateConfig(adapter, input.config);
@@ -77,7 +84,11 @@ export class PodService {
       secrets: this.encryptAll(plain),
     });
     this.deps.notify(pod.id);
-    return pod;
+    const revealed = adapter.revealedSecrets ?? [];
+    return {
+      ...pod,
+      revealedSecrets: Object.fromEntries(revealed.map((n) => [n, plain[n] ?? ''])),
+    };
   }
 
   async update(id: string, input: UpdatePodInput): Promise<PodWithStatus> {
@@ -92,6 +103,7 @@ export class PodService {
     };
     if (input.config)
       patch.config = validateConfig(adapter, mergePatch(current.config, input.config));
+    refuseSeededChanges(adapter, current.config, patch.config, input.secrets);
     if (input.secrets) {
       const set = Object.fromEntries(
         Object.entries(input.secrets).filter((e): e is [string, string] => e[1] !== null),
@@ -210,6 +222,31 @@ function validateConfig(
     );
   }
   return parsed.data;
+}
+
+/**
+ * The agent keeps these settings in its own state after its first start and would ignore a new
+ * value without a word: refusing the change is honest, recreating the container is not enough.
+ */
+function refuseSeededChanges(
+  adapter: AgentAdapter,
+  current: Record<string, unknown>,
+  next: Record<string, unknown> | undefined,
+  secrets: Record<string, unknown> | undefined,
+): void {
+  const seeded = adapter.seededAtFirstStart;
+  if (!seeded) return;
+  const changed = [
+    ...seeded.config
+      .filter((k) => next && JSON.stringify(next[k]) !== JSON.stringify(current[k]))
+      .map((k) => `config.${k}`),
+    ...seeded.secrets.filter((k) => secrets && k in secrets).map((k) => `secrets.${k}`),
+  ];
+  if (changed.length === 0) return;
+  throw new ConflictError(
+    'seeded_at_first_start',
+    `${adapter.displayName} reads ${changed.join(', ')} only on its first start and keeps its own value from then on; change ${changed.length === 1 ? 'it' : 'them'} in ${seeded.changeIn}, or create a new pod`,
+  );
 }
 
 function checkSecretNames(adapter: AgentAdapter, secrets: Record<string, unknown>): void {

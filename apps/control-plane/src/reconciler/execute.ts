@@ -13,14 +13,13 @@ import {
   removeContainer,
   removeNetwork,
   removeVolume,
-  restartContainer,
   startContainer,
   stopContainer,
-  writeFiles,
 } from '../runtime/index.js';
 import { ensurePodImage, type ImageDeps } from './image.js';
 import { containerName, networkName, volumeName } from './names.js';
 import type { Action, ObservedPod } from './plan.js';
+import { describeRestored, writePodFiles } from './pod-files.js';
 import { ownershipLabels, type PodSpec } from './spec.js';
 import { gatewayOf } from './subnets.js';
 
@@ -63,6 +62,7 @@ export async function executeActions(
   let replaced = false;
   let pinnedImage: string | null = null;
   const labels = ownershipLabels(pod, deps.installationId);
+  const writeConfig = (id: string) => writeConfigFiles(docker, id, needSpec(), event);
 
   for (const action of actions) {
     switch (action.type) {
@@ -131,23 +131,8 @@ export async function executeActions(
         break;
       }
       case 'startContainer': {
-        const s = needSpec();
         const id = containerId ?? containerName(pod.id);
-        // Files are rewritten before every start, so a crash between create and start can never
-        // leave a container running on stale or missing configuration.
-        if (s.files.length > 0) {
-          const [uid, gid] = (s.container.user ?? '0:0').split(':').map(Number);
-          await writeFiles(
-            docker,
-            id,
-            s.stateMountPath,
-            s.files.map((f) => ({ ...f, uid: uid ?? 0, gid: gid ?? uid ?? 0 })),
-          );
-          await event(
-            'ConfigWritten',
-            `wrote ${s.files.map((f) => f.path).join(', ')} to the state volume`,
-          );
-        }
+        await writeConfig(id);
         await startContainer(docker, id);
         deps.resetHealth(pod.id);
         await event('Started', 'container started');
@@ -159,8 +144,13 @@ export async function executeActions(
         await event('Stopped', 'container stopped');
         break;
       case 'restartContainer':
-        if (containerId)
-          await restartContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+        if (containerId) {
+          // Stop, files, start rather than `docker restart`: a pod that went unhealthy because
+          // its tenant changed a managed key (a loopback bind) comes back with it put right.
+          await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+          await writeConfig(containerId);
+          await startContainer(docker, containerId);
+        }
         deps.resetHealth(pod.id);
         await countRestart(db, pod.id);
         await event(
@@ -195,4 +185,35 @@ export async function executeActions(
         break;
     }
   }
+}
+
+/**
+ * Before every start, so a crash between create and start can never leave a container running
+ * on stale or missing configuration.
+ */
+async function writeConfigFiles(
+  docker: DockerHost,
+  containerId: string,
+  spec: PodSpec,
+  event: (reason: EventReason, message: string, type?: EventType) => Promise<unknown>,
+): Promise<void> {
+  if (spec.files.length === 0) return;
+  const { restored, unreadable, reformatted } = await writePodFiles(
+    docker,
+    containerId,
+    spec,
+    new Date(),
+  );
+  for (const u of unreadable) {
+    await event(
+      'ConfigUnreadable',
+      `${u.path} could not be read (${u.reason}); kept it as ${u.keptAs} and wrote a new one`,
+      'warning',
+    );
+  }
+  for (const r of restored) await event('ConfigRestored', describeRestored(r), 'warning');
+  const paths = spec.files.map((f) => f.path).join(', ');
+  const note =
+    reformatted.length > 0 ? ` (rewrote ${reformatted.join(', ')} from JSON5 as JSON)` : '';
+  await event('ConfigWritten', `wrote ${paths} to the state volume${note}`);
 }

@@ -4,19 +4,21 @@ import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
 import {
   allocatePodSubnet,
+  getExitMark,
   getPod,
   getPodSecrets,
   isPurgeRequested,
   writePodStatus,
 } from '../db/queries/pods.js';
 import { NotFoundError } from '../errors.js';
-import { type DockerHost, listNetworks } from '../runtime/index.js';
+import { type ContainerView, type DockerHost, listNetworks } from '../runtime/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { type ExecuteDeps, executeActions } from './execute.js';
+import { accountExit, type ExitHint, type ExitMark, exitEvent } from './exits.js';
 import { type ImageDeps, ImageNotReady } from './image.js';
 import { networkName } from './names.js';
 import { observePod } from './observe.js';
-import { type DesiredPod, type ObservedPod, plan } from './plan.js';
+import { type Action, type DesiredPod, type ObservedPod, plan } from './plan.js';
 import { type ReconcileResult, TerminalError } from './queue.js';
 import { buildPodSpec, type PodSpec } from './spec.js';
 import { allocateSubnet, gatewayOf, type SubnetPool } from './subnets.js';
@@ -44,6 +46,8 @@ export interface ReconcileDeps {
   stopTimeoutSeconds: number;
   image: ImageDeps;
   installationId: string;
+  /** The exit code of the pod's container's last `die` event, if one was seen. */
+  exitHints?: (podId: string) => ExitHint | undefined;
 }
 
 /** While the agent is starting or its health is unknown, look again this soon. */
@@ -107,7 +111,12 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
       ? 'starting'
       : after.observed.health
     : 'unknown';
+  // An exit AgentPod did not cause is news, even one that happened while it was not looking.
+  const lastExit = await accountForExits(deps, pod, view, actions);
   await writePodStatus(deps.db, pod.id, {
+    ...(lastExit !== undefined && { lastExit }),
+    // Usage is only for running pods; the stats collector writes it.
+    ...(!running && { usage: null }),
     phase: phaseOf(pod, view?.state.status ?? null, running, notReady),
     containerId: view?.id ?? null,
     ipAddress: view?.networks[networkName(pod.id)] || null,
@@ -121,6 +130,50 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   const settling =
     !deleting && pod.desiredState === 'running' && (!running || health !== 'healthy');
   return settling ? { requeueAfterMs: SETTLING_RECHECK_MS } : undefined;
+}
+
+/** Exits AgentPod causes itself: stopping, restarting or replacing the container. */
+const OWN_EXITS = new Set<Action['type']>(['stopContainer', 'restartContainer', 'removeContainer']);
+
+/**
+ * Compares the container's exit record with the last one accounted for, records news as an
+ * event, and returns the mark to store (undefined: nothing to store).
+ */
+async function accountForExits(
+  deps: ReconcileDeps,
+  pod: PodWithStatus,
+  view: ContainerView | null,
+  actions: Action[],
+): Promise<ExitMark | undefined> {
+  if (!view) return undefined;
+  const newContainer = view.id !== pod.status.containerId;
+  // A container that never exited, already seen: nothing to compare (saves a query a resync).
+  if (!newContainer && view.state.finishedAt === null) return undefined;
+  const mark = newContainer ? null : await getExitMark(deps.db, pod.id);
+  const { mark: next, news } = accountExit(
+    mark,
+    {
+      containerId: view.id,
+      running: view.state.running,
+      finishedAt: view.state.finishedAt,
+      exitCode: view.state.exitCode,
+      oomKilled: view.state.oomKilled,
+      restartCount: view.restartCount,
+    },
+    {
+      causedByUs: actions.some((a) => OWN_EXITS.has(a.type)),
+      hint: deps.exitHints?.(pod.id),
+    },
+  );
+  if (news && !pod.deletedAt && pod.desiredState === 'running') {
+    const { reason, message } = exitEvent(
+      news,
+      view.state.running,
+      pod.resources.memoryMb * 1024 * 1024,
+    );
+    await recordEvent(deps.db, { podId: pod.id, type: 'warning', reason, message });
+  }
+  return next ?? undefined;
 }
 
 /** A subnet for a pod that has none, clear of other pods' and of every network Docker has. */

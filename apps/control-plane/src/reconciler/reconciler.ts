@@ -1,5 +1,4 @@
-import { recordEvent } from '../db/queries/events.js';
-import { getPod, listPodIdsToReconcile } from '../db/queries/pods.js';
+import { listPodIdsToReconcile } from '../db/queries/pods.js';
 import { type Logger, LoopLog } from '../logger.js';
 import {
   type DockerEvent,
@@ -8,6 +7,7 @@ import {
   LABEL_MANAGED,
   LABEL_POD_ID,
 } from '../runtime/index.js';
+import type { ExitHint } from './exits.js';
 import type { Leadership } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcilePod, recordReconcileFailure } from './reconcile.js';
@@ -40,6 +40,8 @@ export class Reconciler {
   private stopped = true;
   private readonly resyncLog: LoopLog;
   private readonly campaignLog: LoopLog;
+  /** Exit codes from `die` events, by pod: a detail the reconcile cannot read afterwards. */
+  private readonly exitHints = new Map<string, ExitHint>();
 
   constructor(
     private readonly deps: ReconcileDeps & { logger: Logger },
@@ -49,9 +51,10 @@ export class Reconciler {
   ) {
     this.resyncLog = new LoopLog(deps.logger, 'resync');
     this.campaignLog = new LoopLog(deps.logger, 'trying for reconciler leadership');
+    const reconcileDeps = { ...deps, exitHints: (id: string) => this.exitHints.get(id) };
     const reconcile = async (id: string) => {
       try {
-        return await reconcilePod(deps, id);
+        return await reconcilePod(reconcileDeps, id);
       } finally {
         opts.onReconciled?.(id);
       }
@@ -73,7 +76,7 @@ export class Reconciler {
         label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTALLATION}=${deps.installationId}`],
         event: ['die', 'oom', 'start', 'destroy', 'health_status'],
       },
-      onEvent: (e) => void this.onDockerEvent(e),
+      onEvent: (e) => this.onDockerEvent(e),
       onStateChange: (state) => {
         deps.logger.info({ state }, 'docker event stream');
         // Events missed while disconnected are gone: a resync catches up on them.
@@ -163,46 +166,18 @@ export class Reconciler {
     await this.queue.stop();
   }
 
-  private async onDockerEvent(event: DockerEvent): Promise<void> {
+  private onDockerEvent(event: DockerEvent): void {
     const podId = event.attributes[LABEL_POD_ID];
     if (!podId) return;
     // A container that died or started again is a new agent process: its probe history is void.
     if (event.action === 'die' || event.action === 'start') this.deps.health.reset(podId);
-    try {
-      if (event.action === 'oom' || event.action === 'die') await this.recordExit(podId, event);
-    } catch (err) {
-      this.deps.logger.warn(
-        { podId, err: (err as Error).message },
-        'could not record a container event',
-      );
+    // The exit itself is read from the container at the reconcile; the event only knows the
+    // exit code that Docker forgets once its restart policy starts the container again.
+    const exitCode = Number(event.attributes.exitCode);
+    if (event.action === 'die' && Number.isInteger(exitCode)) {
+      const at = new Date(Number(event.timeNano / 1_000_000n));
+      this.exitHints.set(podId, { containerId: event.id, exitCode, at });
     }
     this.queue.add(podId);
-  }
-
-  /**
-   * An exit AgentPod did not ask for is news; one it caused (stop, restart, recreate, delete)
-   * is not. Those happen while the pod's reconcile runs, and the event arrives during it.
-   */
-  private async recordExit(podId: string, event: DockerEvent): Promise<void> {
-    if (this.queue.isRunning(podId) && event.action === 'die') return;
-    const pod = await getPod(this.deps.db, podId);
-    if (pod.deletedAt || pod.desiredState !== 'running') return;
-    if (event.action === 'oom') {
-      await recordEvent(this.deps.db, {
-        podId,
-        type: 'warning',
-        reason: 'OOMKilled',
-        message: 'the container ran out of memory',
-      });
-      return;
-    }
-    const exitCode = event.attributes.exitCode ?? 'unknown';
-    if (exitCode === '0') return;
-    await recordEvent(this.deps.db, {
-      podId,
-      type: 'warning',
-      reason: 'Died',
-      message: `the container exited with code ${exitCode}`,
-    });
   }
 }

@@ -67,10 +67,12 @@ export function buildPodSpec(pod: Pod, plan: ContainerPlan, installationId: stri
   // The installation label is left out of the hash: containers made before installations had
   // ids (and so without the label) are not recreated just for it.
   const { [LABEL_INSTALLATION]: _installation, ...hashedLabels } = container.labels;
+  // Which keys of a file are owned is applied at every start and changes nothing in a running
+  // container, so it stays out too: pods made before files were merged keep their hash. What
+  // AgentPod renders is in: a new managed value recreates, a tenant's edit (not rendered) never.
+  const files = plan.files.map(({ path, content, mode }) => ({ path, content, mode }));
   const hash = createHash('sha256')
-    .update(
-      stringify({ container: { ...container, labels: hashedLabels }, files: plan.files }) ?? '',
-    )
+    .update(stringify({ container: { ...container, labels: hashedLabels }, files }) ?? '')
     .digest('hex')
     .slice(0, 16);
   container.labels[LABEL_SPEC_HASH] = hash;

@@ -14,7 +14,7 @@ import { DockerConflictError, DockerNotFoundError, DockerTimeoutError } from './
 import { execInContainer } from './exec.js';
 import { readFile, writeFiles } from './files.js';
 import { containerLogs, followContainerLogs, type LogLine } from './logs.js';
-import { containerStats } from './stats.js';
+import { computeUsage, containerStats } from './stats.js';
 import {
   eventually,
   removeTestObjects,
@@ -115,12 +115,15 @@ describe('a running echo container', () => {
     expect(stamped.map((l) => l.text)).toContain('echo listening on 8080');
   });
 
-  it('reads one stats sample', async () => {
-    const usage = await containerStats(host, id);
+  it('reads one-shot stats samples; two of them give a CPU share', async () => {
+    const first = await containerStats(host, id);
+    const second = await containerStats(host, id);
+    const usage = computeUsage(second, first);
     expect(usage.memoryBytes).toBeGreaterThan(0);
     expect(usage.memoryLimitBytes).toBeGreaterThan(0);
     expect(usage.pids).toBeGreaterThan(0);
     expect(usage.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(usage.readAt.getTime()).toBeGreaterThanOrEqual(computeUsage(first).readAt.getTime());
   });
 
   it('stops (twice), restarts and removes (twice)', async () => {

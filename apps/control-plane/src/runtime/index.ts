@@ -77,7 +77,7 @@ export {
   listNetworks,
   removeNetwork,
 } from './networks.js';
-export type { ContainerUsage } from './stats.js';
-export { computeUsage, containerStats } from './stats.js';
+export type { ContainerUsage, DockerStatsJson, UsageRates } from './stats.js';
+export { computeUsage, containerStats, usageRates } from './stats.js';
 export type { VolumeView } from './volumes.js';
 export { ensureVolume, inspectVolume, listVolumes, removeVolume } from './volumes.js';

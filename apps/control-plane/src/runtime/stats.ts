@@ -1,16 +1,21 @@
 // Resource usage of one container, computed the way `docker stats` does, so the numbers the
-// dashboard shows match what an operator sees on the host.
+// dashboard shows match what an operator sees on the host. Samples are one-shot (the daemon
+// answers at once instead of waiting a second for a second reading), so the CPU share comes
+// from the caller's previous sample of the same container.
 import { type DockerHost, withSignal } from './host.js';
 
 export interface ContainerUsage {
-  /** 100 = one full CPU core. */
-  cpuPercent: number;
+  /** 100 = one full CPU core; null without an earlier reading to compare with. */
+  cpuPercent: number | null;
   /** Usage minus reclaimable page cache (inactive file pages), like `docker stats`. */
   memoryBytes: number;
   memoryLimitBytes: number;
   pids: number;
+  /** Totals since the container started. */
   networkRxBytes: number;
   networkTxBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
   readAt: Date;
 }
 
@@ -28,16 +33,26 @@ export interface DockerStatsJson {
   memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
   pids_stats?: { current?: number };
   networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+  blkio_stats?: { io_service_bytes_recursive?: { op?: string; value?: number }[] | null };
 }
 
-export function computeUsage(stats: DockerStatsJson): ContainerUsage {
-  const cpu = stats.cpu_stats ?? {};
-  const pre = stats.precpu_stats ?? {};
+function cpuPercent(cpu: CpuSample, pre: CpuSample | undefined): number | null {
+  if (!pre?.system_cpu_usage) return null;
   const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
-  const systemDelta = (cpu.system_cpu_usage ?? 0) - (pre.system_cpu_usage ?? 0);
+  const systemDelta = (cpu.system_cpu_usage ?? 0) - pre.system_cpu_usage;
   const onlineCpus = cpu.online_cpus || cpu.cpu_usage?.percpu_usage?.length || 1;
-  const cpuPercent =
-    cpuDelta > 0 && systemDelta > 0 ? (cpuDelta / systemDelta) * onlineCpus * 100 : 0;
+  if (systemDelta <= 0) return null;
+  // A restarted container's counter starts again from zero: no share to report then.
+  return cpuDelta >= 0 ? (cpuDelta / systemDelta) * onlineCpus * 100 : null;
+}
+
+/**
+ * The usage in `stats`. The CPU share compares it with Docker's own earlier reading when the
+ * daemon took one (`precpu_stats`), else with `previous`, the caller's last sample.
+ */
+export function computeUsage(stats: DockerStatsJson, previous?: DockerStatsJson): ContainerUsage {
+  const cpu = stats.cpu_stats ?? {};
+  const pre = stats.precpu_stats?.system_cpu_usage ? stats.precpu_stats : previous?.cpu_stats;
 
   const memory = stats.memory_stats ?? {};
   const usage = memory.usage ?? 0;
@@ -52,26 +67,54 @@ export function computeUsage(stats: DockerStatsJson): ContainerUsage {
     networkRxBytes += net.rx_bytes ?? 0;
     networkTxBytes += net.tx_bytes ?? 0;
   }
+  // cgroup v1 says Read/Write, v2 read/write.
+  let blockReadBytes = 0;
+  let blockWriteBytes = 0;
+  for (const io of stats.blkio_stats?.io_service_bytes_recursive ?? []) {
+    const op = io.op?.toLowerCase();
+    if (op === 'read') blockReadBytes += io.value ?? 0;
+    else if (op === 'write') blockWriteBytes += io.value ?? 0;
+  }
   return {
-    cpuPercent,
+    cpuPercent: cpuPercent(cpu, pre),
     memoryBytes,
     memoryLimitBytes: memory.limit ?? 0,
     pids: stats.pids_stats?.current ?? 0,
     networkRxBytes,
     networkTxBytes,
+    blockReadBytes,
+    blockWriteBytes,
     readAt: new Date(stats.read),
   };
 }
 
-/**
- * One sample. With `stream: false` the daemon waits for a second reading so the CPU delta is
- * real; expect it to take about a second or two.
- */
-export async function containerStats(host: DockerHost, id: string): Promise<ContainerUsage> {
-  const stats = await host.call(
-    'container.stats',
-    (signal) => host.docker.getContainer(id).stats(withSignal({ stream: false }, signal)),
-    host.timeoutMs + 5_000,
+export interface UsageRates {
+  networkRxBytesPerSecond: number;
+  networkTxBytesPerSecond: number;
+  blockReadBytesPerSecond: number;
+  blockWriteBytesPerSecond: number;
+}
+
+/** Per-second rates between two samples of one container; zero where a counter went back. */
+export function usageRates(
+  current: ContainerUsage,
+  previous: ContainerUsage | undefined,
+): UsageRates {
+  const seconds = previous ? (current.readAt.getTime() - previous.readAt.getTime()) / 1000 : 0;
+  const rate = (now: number, before: number | undefined) =>
+    seconds > 0 && before !== undefined && now >= before ? (now - before) / seconds : 0;
+  return {
+    networkRxBytesPerSecond: rate(current.networkRxBytes, previous?.networkRxBytes),
+    networkTxBytesPerSecond: rate(current.networkTxBytes, previous?.networkTxBytes),
+    blockReadBytesPerSecond: rate(current.blockReadBytes, previous?.blockReadBytes),
+    blockWriteBytesPerSecond: rate(current.blockWriteBytes, previous?.blockWriteBytes),
+  };
+}
+
+/** One reading, at once (`one-shot`: no second reading, so no CPU share of its own). */
+export async function containerStats(host: DockerHost, id: string): Promise<DockerStatsJson> {
+  const stats = await host.call('container.stats', (signal) =>
+    host.docker.getContainer(id).stats(withSignal({ stream: false, 'one-shot': true }, signal)),
   );
-  return computeUsage(stats as unknown as DockerStatsJson);
+  return stats as unknown as DockerStatsJson;
 }

@@ -26,7 +26,9 @@ export function testHost(): DockerHost {
   });
 }
 
-export function testImage(kind: 'ECHO' | 'OPENCLAW' | 'BASE' | 'CADDY' | 'STANDIN'): string {
+export function testImage(
+  kind: 'ECHO' | 'OPENCLAW' | 'BASE' | 'CADDY' | 'STANDIN' | 'OPEN_WEBUI_STANDIN',
+): string {
   return required(`AGENTPOD_TEST_IMAGE_${kind}`);
 }
 

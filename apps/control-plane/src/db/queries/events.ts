@@ -1,5 +1,5 @@
 import type { EventReason, EventType, PodEvent } from '@agentpod/shared';
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { newId } from '../ids.js';
 import { podEvents } from '../schema.js';
@@ -35,11 +35,20 @@ export async function recordEvent(
   return toEvent(row as EventRow);
 }
 
-/** Newest first; the cursor pages further into the past. */
+export interface EventFilter {
+  limit: number;
+  cursor?: string | undefined;
+  reason?: EventReason[] | undefined;
+  type?: EventType | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/** Newest first; the cursor pages further into the past, within the filter. */
 export async function listEvents(
   db: Database,
   podId: string,
-  opts: { limit: number; cursor?: string | undefined },
+  opts: EventFilter,
 ): Promise<Page<PodEvent>> {
   const before = opts.cursor ? parseCursor(opts.cursor) : undefined;
   const rows = await db
@@ -48,6 +57,10 @@ export async function listEvents(
     .where(
       and(
         eq(podEvents.podId, podId),
+        opts.reason && opts.reason.length > 0 ? inArray(podEvents.reason, opts.reason) : undefined,
+        opts.type ? eq(podEvents.type, opts.type) : undefined,
+        opts.since ? gte(podEvents.createdAt, new Date(opts.since)) : undefined,
+        opts.until ? lt(podEvents.createdAt, new Date(opts.until)) : undefined,
         before
           ? or(
               lt(podEvents.createdAt, before.createdAt),

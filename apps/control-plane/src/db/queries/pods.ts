@@ -1,9 +1,11 @@
 import type {
   ImagePull,
   Pod,
+  PodExit,
   PodPhase,
   PodResources,
   PodStatus,
+  PodUsage,
   PodWithStatus,
   PowerState,
 } from '@agentpod/shared';
@@ -11,7 +13,7 @@ import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-or
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { Database } from '../client.js';
 import { newId } from '../ids.js';
-import { podSecrets, podStatus, pods } from '../schema.js';
+import { type ExitMark, podSecrets, podStatus, pods } from '../schema.js';
 import { isUniqueViolation, type Page, pageCursor, parseCursor, pgErrorCode } from './common.js';
 
 type PodRow = typeof pods.$inferSelect;
@@ -75,7 +77,20 @@ function toStatus(row: StatusRow): PodStatus {
     subnet: row.subnet,
     ipAddress: row.ipAddress,
     image: { ref: row.imageRef, pinned: row.imagePinned, pull: row.imagePull ?? null },
+    usage: row.usage ?? null,
+    lastExit: exitView(row.lastExit ?? null),
     updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** The API's view of a mark: null until the container has exited once. */
+export function exitView(mark: ExitMark | null): PodExit | null {
+  if (!mark?.at) return null;
+  return {
+    at: mark.at,
+    exitCode: mark.exitCode,
+    oomKilled: mark.oomKilled,
+    restartCount: mark.restartCount,
   };
 }
 
@@ -258,10 +273,15 @@ export async function isPurgeRequested(db: Database, id: string): Promise<boolea
 }
 
 /** The columns of an observed-status write; the image fields are flat here, nested in the API. */
-export type StatusWrite = Partial<Omit<PodStatus, 'podId' | 'updatedAt' | 'image'>> & {
+export type StatusWrite = Partial<
+  Omit<PodStatus, 'podId' | 'updatedAt' | 'image' | 'usage' | 'lastExit'>
+> & {
   imageRef?: string | null;
   imagePinned?: string | null;
   imagePull?: ImagePull | null;
+  usage?: PodUsage | null;
+  /** With the container it belongs to: a new container starts with no exit to account for. */
+  lastExit?: ExitMark | null;
 };
 
 /** Written by the reconciler only, from what it observed. */
@@ -334,6 +354,15 @@ export async function listRunningPods(db: Database) {
     .where(
       and(isNull(pods.deletedAt), eq(pods.desiredState, 'running'), eq(podStatus.phase, 'running')),
     );
+}
+
+/** The last container exit the reconciler accounted for (see reconciler/exits.ts). */
+export async function getExitMark(db: Database, podId: string): Promise<ExitMark | null> {
+  const [row] = await db
+    .select({ mark: podStatus.lastExit })
+    .from(podStatus)
+    .where(eq(podStatus.podId, podId));
+  return row?.mark ?? null;
 }
 
 /** Encrypted secret values by name. */
