@@ -150,27 +150,32 @@ done
 HOST_NODE_IMAGE=$(build host-node "$ctx" "$BASE_IMAGE" "$(cat "$SRC/host-node/Dockerfile")" \
   "$(tar --sort=name --mtime=@0 --numeric-owner -C "$ctx/rootfs" -c . | short_hash)")
 
-# The build context is what the root .dockerignore lets through; hash exactly those files.
-control_plane_inputs() (
-  cd "$ROOT"
-  cat docker/control-plane/Dockerfile .dockerignore package.json pnpm-lock.yaml \
-    pnpm-workspace.yaml tsconfig.base.json
-  find apps packages \( -name node_modules -o -name dist -o -name .turbo -o -name coverage \
-      -o -name data -o -name test-results \) -prune \
-    -o -type f ! -name '*.test.ts' ! -name '*.tsbuildinfo' -print0 \
-    | sort -z | xargs -0 sha256sum
-)
-CONTROL_PLANE_IMAGE="agentpod-test/control-plane:$( (control_plane_inputs; echo "$HOST_NODE_IMAGE") | short_hash)"
-if ! have_image "$CONTROL_PLANE_IMAGE"; then
-  log "building $CONTROL_PLANE_IMAGE"
-  # The CA the host's Node trusts for the registry (a TLS-intercepting proxy here), if any.
-  ca=${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null || true)}
-  secret=(); [ -f "$ca" ] && secret=(--secret "id=npm_ca,src=$ca")
-  build_log="$CACHE/control-plane-build.log"
-  DOCKER_BUILDKIT=1 "$DOCKER" build --progress=plain "${secret[@]}" \
-    --build-arg "BUILD_IMAGE=$HOST_NODE_IMAGE" --build-arg "NODE_IMAGE=$HOST_NODE_IMAGE" \
-    --label agentpod.test-image=true -t "$CONTROL_PLANE_IMAGE" \
-    -f "$ROOT/docker/control-plane/Dockerfile" "$ROOT" > "$build_log" 2>&1 \
-    || { tail -n 40 "$build_log" >&2; log "control-plane image failed; see $build_log"; exit 1; }
-fi
+# app_image NAME DOCKERFILE DIR...: an AgentPod image built from its Dockerfile on host-node,
+# tagged by a hash of what the Dockerfile copies (the root manifests and DIRs); echoes the tag.
+app_image() {
+  local name=$1 dockerfile=$2; shift 2
+  local tag build_log ca secret=()
+  tag="agentpod-test/$name:$( (cd "$ROOT" && cat "$dockerfile" .dockerignore package.json \
+      pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json && \
+    find "$@" \( -name node_modules -o -name dist -o -name .next -o -name .turbo \
+        -o -name coverage -o -name data -o -name test-results \) -prune \
+      -o -type f ! -name '*.test.ts' ! -name '*.tsbuildinfo' -print0 \
+      | sort -z | xargs -0 sha256sum; echo "$HOST_NODE_IMAGE") | short_hash)"
+  if ! have_image "$tag"; then
+    log "building $tag"
+    # The CA the host's Node trusts for the registry (a TLS-intercepting proxy here), if any.
+    ca=${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null || true)}
+    [ -f "$ca" ] && secret=(--secret "id=npm_ca,src=$ca")
+    build_log="$CACHE/$name-build.log"
+    DOCKER_BUILDKIT=1 "$DOCKER" build --progress=plain "${secret[@]}" \
+      --build-arg "BUILD_IMAGE=$HOST_NODE_IMAGE" --build-arg "NODE_IMAGE=$HOST_NODE_IMAGE" \
+      --label agentpod.test-image=true -t "$tag" -f "$ROOT/$dockerfile" "$ROOT" > "$build_log" 2>&1 \
+      || { tail -n 40 "$build_log" >&2; log "$name image failed; see $build_log"; exit 1; }
+  fi
+  echo "$tag"
+}
+CONTROL_PLANE_IMAGE=$(app_image control-plane docker/control-plane/Dockerfile \
+  apps/cli apps/control-plane packages)
+DASHBOARD_IMAGE=$(app_image dashboard docker/dashboard/Dockerfile apps/dashboard packages)
 echo "AGENTPOD_TEST_IMAGE_CONTROL_PLANE=$CONTROL_PLANE_IMAGE"
+echo "AGENTPOD_TEST_IMAGE_DASHBOARD=$DASHBOARD_IMAGE"

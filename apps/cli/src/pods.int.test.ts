@@ -268,7 +268,7 @@ describe('agentpod API commands on failure', () => {
   it('refuses a wrong token', async () => {
     expectOneLineFailure(
       await run(['tenant', 'list', '--token', 'ap_not-a-token']),
-      /^agentpod: the bearer token is invalid or revoked \(unauthorized\)$/,
+      /^agentpod: the bearer token is invalid, revoked or expired \(unauthorized\)$/,
     );
   });
 

@@ -51,6 +51,16 @@ const EnvSchema = z.object({
   AGENTPOD_STATS_RAW_HOURS: z.coerce.number().min(1).max(168).default(6),
   AGENTPOD_STATS_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(7),
   AGENTPOD_EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(30),
+  AGENTPOD_CONSOLE_SUBDOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a DNS label')
+    .default('console'),
+  AGENTPOD_CONSOLE_UPSTREAM: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  AGENTPOD_ADMIN_EMAIL: z.email().optional(),
+  AGENTPOD_ADMIN_PASSWORD: z.string().min(12, 'must have at least 12 characters').optional(),
   AGENTPOD_SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
   AGENTPOD_SWEEP_DRY_RUN: z.enum(['true', 'false']).default('false'),
 });
@@ -105,6 +115,10 @@ export interface Config {
   sweeper: { graceMs: number; dryRun: boolean };
   /** First delay after a failed pull; it doubles per attempt, up to five minutes. */
   pullBackoffMs: number;
+  /** The dashboard, served through the proxy at `<subdomain>.<base domain>`. */
+  console: { subdomain: string; upstream: string | undefined };
+  /** The first operator account, made at start when none exists (else the setup page). */
+  firstAdmin: { email: string; password: string } | undefined;
   stats: {
     intervalMs: number;
     /** Stats calls in flight at once: the daemon answers each on its next 1 s tick. */
@@ -127,10 +141,11 @@ export function loadConfig(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    throw new StartupError(
-      'config_invalid',
-      `${name} ${issue?.message ?? 'is invalid'} (got ${JSON.stringify(present[name])})`,
-    );
+    // Never echo a secret's value into a log line.
+    const got = /PASSWORD|SECRET|TOKEN|KEY/.test(name)
+      ? ''
+      : ` (got ${JSON.stringify(present[name])})`;
+    throw new StartupError('config_invalid', `${name} ${issue?.message ?? 'is invalid'}${got}`);
   }
   const e = parsed.data;
   const tls = e.DOCKER_TLS_VERIFY !== undefined && e.DOCKER_TLS_VERIFY !== '0';
@@ -173,6 +188,11 @@ export function loadConfig(
     proxy,
     sweeper: { graceMs: e.AGENTPOD_SWEEP_GRACE_MS, dryRun: e.AGENTPOD_SWEEP_DRY_RUN === 'true' },
     pullBackoffMs: e.AGENTPOD_PULL_BACKOFF_MS,
+    console: { subdomain: e.AGENTPOD_CONSOLE_SUBDOMAIN, upstream: e.AGENTPOD_CONSOLE_UPSTREAM },
+    firstAdmin:
+      e.AGENTPOD_ADMIN_EMAIL && e.AGENTPOD_ADMIN_PASSWORD
+        ? { email: e.AGENTPOD_ADMIN_EMAIL, password: e.AGENTPOD_ADMIN_PASSWORD }
+        : undefined,
     stats: {
       intervalMs: e.AGENTPOD_STATS_INTERVAL_MS,
       concurrency: e.AGENTPOD_STATS_CONCURRENCY,

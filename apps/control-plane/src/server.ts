@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { type App, buildApp } from './api/app.js';
+import { createFirstAdmin, needsFirstAdmin } from './auth/operators.js';
 import type { Config } from './config.js';
 import { type ControlPlaneContext, openControlPlane } from './control-plane.js';
 import { driverReason } from './db/errors.js';
@@ -38,13 +39,22 @@ export async function startServer(
   let app: App | undefined;
   try {
     const services = createServices(context, { localAdminToken: localAdmin?.token });
+    if (config.firstAdmin && (await needsFirstAdmin(db.db))) {
+      const admin = await createFirstAdmin(db.db, services.auth, {
+        ...config.firstAdmin,
+        name: 'Admin',
+      });
+      logger.info({ email: admin.email }, 'created the first operator account from the settings');
+    }
     if ((await countActiveApiTokens(db.db)) === 0) {
       const { token } = await createApiToken(db.db, 'admin (first start)');
       opts.announce(`created the first admin API token; it is shown only this once: ${token}`);
     }
+    await services.feed.start();
     app = await buildApp({
       logger,
       routes: services.routes,
+      rootRoutes: services.rootRoutes,
       checkReady: async () => {
         await docker.ping();
         try {
@@ -75,6 +85,7 @@ export async function startServer(
         localAdmin?.remove();
         await services.reconciler.stop();
         await listening.close();
+        await services.feed.stop();
         await db.close();
       },
     };

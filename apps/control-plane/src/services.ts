@@ -1,6 +1,9 @@
+import { publicOrigin } from '@agentpod/shared';
 import { AdapterRegistry } from './adapters/index.js';
-import type { RouteRegistrar } from './api/app.js';
+import { agentTypeRoutes } from './api/agent-types.js';
+import type { App, RouteRegistrar } from './api/app.js';
 import { authHook } from './api/auth.js';
+import { operatorAuthRoutes, setupRoutes } from './api/operators.js';
 import { podHistoryRoutes } from './api/pod-history.js';
 import { podOperationRoutes } from './api/pod-operations.js';
 import { podRoutes } from './api/pods.js';
@@ -8,6 +11,8 @@ import { proxyRoutes } from './api/proxy.js';
 import { registryRoutes } from './api/registries.js';
 import { tenantRoutes } from './api/tenants.js';
 import { tokenRoutes } from './api/tokens.js';
+import { watchRoutes } from './api/watch.js';
+import { createOperatorAuth, type OperatorAuth } from './auth/operators.js';
 import type { Config } from './config.js';
 import type { ControlPlaneContext } from './control-plane.js';
 import type { Database } from './db/client.js';
@@ -30,6 +35,7 @@ import { currentRoutes } from './routing/route-table.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { StatsCollector } from './stats/collector.js';
 import { Retention } from './stats/retention.js';
+import { WatchFeed } from './watch/feed.js';
 
 export interface ControlPlaneServices {
   pods: PodService;
@@ -39,6 +45,11 @@ export interface ControlPlaneServices {
   retention: Retention;
   proxy: ReverseProxy;
   routes: RouteRegistrar[];
+  /** Outside /api/v1: better-auth's own routes. */
+  rootRoutes: ((app: App) => void)[];
+  auth: OperatorAuth;
+  /** The database's change notices for the watch connections of this process. */
+  feed: WatchFeed;
 }
 
 /** Builds the control plane's parts from one context: the only place they are wired together. */
@@ -50,7 +61,21 @@ export function createServices(
   const db = handle.db;
   const secrets = SecretBox.load({ keyBase64: config.secretKey, dataDir: config.dataDir });
   const { adapters, subnetPool } = parseInstallationSettings(config);
-  const routes = () => currentRoutes(db, adapters, config.baseDomain);
+  const consoleRoute = config.console.upstream
+    ? { subdomain: config.console.subdomain, upstream: config.console.upstream }
+    : undefined;
+  const routes = () => currentRoutes(db, adapters, config.baseDomain, consoleRoute);
+  const auth = createOperatorAuth(db, {
+    secret: secrets.derive('operator-sessions'),
+    baseURL: `http://${config.listen.host}:${config.listen.port}`,
+    trustedOrigins: [
+      publicOrigin(config.console.subdomain, {
+        baseDomain: config.baseDomain,
+        ...config.publicUrl,
+      }),
+    ],
+  });
+  const feed = new WatchFeed(handle, logger);
 
   // Assigned below: the prober, the leadership and the change feed report to it.
   let reconciler: Reconciler | undefined;
@@ -96,7 +121,7 @@ export function createServices(
   });
   const changeListener =
     handle.kind === 'postgres' && handle.pool
-      ? new PodChangeListener(handle.pool, (id) => reconciler?.notify(id), logger)
+      ? new PodChangeListener(handle, (id) => reconciler?.notify(id), logger)
       : undefined;
   reconciler = new Reconciler(
     {
@@ -136,7 +161,13 @@ export function createServices(
       ...(changeListener ? [changeListener] : []),
     ],
   );
-  const pods = new PodService({ db, adapters, secrets, notify });
+  const pods = new PodService({
+    db,
+    adapters,
+    secrets,
+    notify,
+    consoleSubdomain: config.console.subdomain,
+  });
 
   return {
     pods,
@@ -145,11 +176,21 @@ export function createServices(
     stats,
     retention,
     proxy,
+    auth,
+    feed,
+    rootRoutes: [operatorAuthRoutes(auth)],
     routes: [
       authHook(db, {
         proxyToken: config.traefik.providerToken,
         localAdminToken: opts.localAdminToken,
+        isSession: async (token) =>
+          (await auth.api.getSession({
+            headers: new Headers({ authorization: `Bearer ${token}` }),
+          })) !== null,
       }),
+      setupRoutes(db, auth),
+      agentTypeRoutes(db, adapters, { consoleSubdomain: config.console.subdomain }),
+      watchRoutes({ db, docker, feed }),
       tenantRoutes(db),
       tokenRoutes(db),
       podRoutes(db, pods),

@@ -1,8 +1,9 @@
 // The one typed client of the REST API: the CLI uses it, and so will the dashboard. Each method
 // is one route; responses are checked against the shared schemas, and every failure is an
 // ApiError with the server's stable code.
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { DeviceList } from './adapter.js';
+import { AgentTypeList, SubdomainCheck } from './agent-type.js';
 import {
   AccessLinkResponse,
   API_PATH,
@@ -54,6 +55,8 @@ interface Call {
 
 const tenantPath = (id: string) => `/tenants/${encodeURIComponent(id)}`;
 const podPath = (id: string) => `/pods/${encodeURIComponent(id)}`;
+const SetupStatus = z.object({ needsFirstAdmin: z.boolean() });
+const FirstAdmin = z.object({ id: z.string(), email: z.string() });
 const tokenPath = (id: string) => `/tokens/${encodeURIComponent(id)}`;
 const registryPath = (host: string) => `/registries/${encodeURIComponent(host)}`;
 
@@ -100,6 +103,24 @@ export class AgentPodClient {
     revoke: async (id: string): Promise<void> => {
       await this.#send('DELETE', tokenPath(id));
     },
+  };
+
+  /** The agent types this installation runs, with their config forms as JSON Schema. */
+  readonly agentTypes = {
+    list: () => this.#json(AgentTypeList, 'GET', '/agent-types'),
+  };
+
+  readonly subdomains = {
+    /** Whether a new pod could have this subdomain, and why not. */
+    check: (subdomain: string) =>
+      this.#json(SubdomainCheck, 'GET', `/subdomains/${encodeURIComponent(subdomain)}`),
+  };
+
+  /** The first-run setup; needs no token (pass any). */
+  readonly setup = {
+    status: () => this.#json(SetupStatus, 'GET', '/setup'),
+    createFirstAdmin: (body: { email: string; password: string; name?: string }) =>
+      this.#json(FirstAdmin, 'POST', '/setup', { body }),
   };
 
   /** Credentials for private image registries; the password is write-only. */

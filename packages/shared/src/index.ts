@@ -1,4 +1,5 @@
 export * from './adapter.js';
+export * from './agent-type.js';
 export * from './api.js';
 export * from './api-error.js';
 export * from './client.js';
@@ -10,3 +11,4 @@ export * from './registry.js';
 export * from './subdomain.js';
 export * from './tenant.js';
 export * from './token.js';
+export * from './watch.js';

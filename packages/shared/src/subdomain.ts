@@ -6,6 +6,7 @@ export const RESERVED_SUBDOMAINS: ReadonlySet<string> = new Set([
   'api',
   'app',
   'auth',
+  'console',
   'dashboard',
   'docs',
   'grafana',

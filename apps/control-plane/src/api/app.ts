@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -50,6 +51,8 @@ export interface AppOptions {
   logger: Logger;
   /** Mounted under /api/v1. */
   routes: RouteRegistrar[];
+  /** Mounted at the root, outside /api/v1 and its auth (operator sign-in at /api/auth). */
+  rootRoutes?: ((app: App) => void)[];
   /** Readiness: throws when a dependency is down. */
   checkReady: () => Promise<void>;
 }
@@ -137,6 +140,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+  // Live updates (api/watch.ts); text frames of JSON, so no larger payload than a page of pods.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
@@ -152,6 +157,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 
+  for (const register of opts.rootRoutes ?? []) register(app);
   await app.register(
     async (api) => {
       const typed = api.withTypeProvider<ZodTypeProvider>();

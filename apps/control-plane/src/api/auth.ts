@@ -7,8 +7,11 @@ import { UnauthorizedError } from './problem.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Which credential the route takes: an API token (default) or the proxy's own token. */
-    auth?: 'api' | 'proxy';
+    /**
+     * Which credential the route takes: an API token or an operator's session (default), the
+     * proxy's own token, or none (the first-run setup, which works only before any account).
+     */
+    auth?: 'api' | 'proxy' | 'public';
   }
 }
 
@@ -29,12 +32,21 @@ export interface AuthOptions {
   proxyToken: string | undefined;
   /** The running server's local admin token (local-admin.ts): admin, never in the database. */
   localAdminToken?: string | undefined;
+  /** Whether a bearer token is a live operator session (auth/operators.ts). */
+  isSession?: ((token: string) => Promise<boolean>) | undefined;
 }
 
-/** Every API route needs a bearer token; the proxy-config route takes the proxy token instead. */
-export function authHook(db: Database, { proxyToken, localAdminToken }: AuthOptions) {
+/** API tokens (`ap_…`) and the local admin token (`apl_…`); anything else may be a session. */
+const API_TOKEN = /^apl?_/;
+
+/**
+ * Every API route needs a bearer token (an API token or an operator's session); the
+ * proxy-config route takes the proxy token instead, the setup routes none.
+ */
+export function authHook(db: Database, { proxyToken, localAdminToken, isSession }: AuthOptions) {
   return (app: ApiInstance) => {
     app.addHook('onRequest', async (req) => {
+      if (req.routeOptions.config.auth === 'public') return;
       const token = bearer(req);
       if (req.routeOptions.config.auth === 'proxy') {
         if (!proxyToken)
@@ -45,8 +57,10 @@ export function authHook(db: Database, { proxyToken, localAdminToken }: AuthOpti
       }
       if (!token) throw new UnauthorizedError();
       if (localAdminToken && sameSecret(token, localAdminToken)) return;
-      if (!(await verifyApiToken(db, token)))
-        throw new UnauthorizedError('the bearer token is invalid or revoked');
+      const valid = API_TOKEN.test(token)
+        ? await verifyApiToken(db, token)
+        : ((await isSession?.(token)) ?? false);
+      if (!valid) throw new UnauthorizedError('the bearer token is invalid, revoked or expired');
     });
   };
 }

@@ -7,6 +7,12 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { StartupError } from '../errors.js';
+import {
+  type ChannelListener,
+  type ListenCallbacks,
+  listenPglite,
+  listenPostgres,
+} from './listen.js';
 import * as schema from './schema.js';
 
 /** The one database type the queries use: PostgreSQL or PGlite behind the same Drizzle API. */
@@ -25,6 +31,8 @@ export interface DatabaseHandle {
   description: string;
   /** The pg pool when kind is postgres (advisory locks need a dedicated connection from it). */
   pool?: pg.Pool;
+  /** LISTEN on a channel (db/listen.ts), whichever the database. */
+  listen(channel: string, cb: ListenCallbacks): Promise<ChannelListener>;
   close(): Promise<void>;
 }
 
@@ -73,6 +81,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     kind: 'postgres',
     description,
     pool,
+    listen: async (channel, cb) => listenPostgres(pool, channel, cb),
     close: () => pool.end(),
   };
 }
@@ -106,6 +115,7 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
     db: drizzlePglite(client, { schema }) as unknown as Database,
     kind: 'pglite',
     description: dir ? `PGlite in ${dir}` : 'PGlite in memory',
+    listen: (channel, cb) => listenPglite(client, channel, cb),
     close: () => client.close(),
   };
 }

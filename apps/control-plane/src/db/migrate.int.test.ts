@@ -26,6 +26,11 @@ describe.each(DATABASE_BACKENDS)('migrations on %s', (backend) => {
     const created = await tables(t);
     expect(created).toEqual([
       'api_tokens',
+      'auth_account',
+      'auth_rate_limit',
+      'auth_session',
+      'auth_user',
+      'auth_verification',
       'installation',
       'pod_events',
       'pod_secrets',

@@ -1,6 +1,7 @@
 import type { ImagePull, PodUsage } from '@agentpod/shared';
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   doublePrecision,
@@ -189,6 +190,8 @@ export const installation = pgTable(
   {
     singleton: boolean('singleton').primaryKey().default(true),
     id: text('id').notNull(),
+    /** Set once by whoever creates the first operator account: there is only ever one first. */
+    firstAdminAt: timestamp('first_admin_at', { withTimezone: true, precision: 3 }),
     createdAt: createdAt(),
   },
   (t) => [check('installation_one_row', sql`${t.singleton}`)],
@@ -203,4 +206,76 @@ export const registryCredentials = pgTable('registry_credentials', {
   ciphertext: text('ciphertext').notNull(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+});
+
+// Operator accounts and their sessions, in better-auth's model (user, session, account,
+// verification, rate limit). Property names are better-auth's field names; its drizzle adapter
+// reads and writes these tables (auth/operators.ts).
+const authTime = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const authUser = pgTable('auth_user', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email').notNull().unique(),
+  emailVerified: boolean('email_verified').notNull().default(false),
+  image: text('image'),
+  createdAt: authTime('created_at').notNull().defaultNow(),
+  updatedAt: authTime('updated_at').notNull().defaultNow(),
+});
+
+export const authSession = pgTable(
+  'auth_session',
+  {
+    id: text('id').primaryKey(),
+    expiresAt: authTime('expires_at').notNull(),
+    token: text('token').notNull().unique(),
+    createdAt: authTime('created_at').notNull().defaultNow(),
+    updatedAt: authTime('updated_at').notNull().defaultNow(),
+    ipAddress: text('ip_address'),
+    userAgent: text('user_agent'),
+    userId: text('user_id')
+      .notNull()
+      .references(() => authUser.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('auth_session_user_idx').on(t.userId)],
+);
+
+export const authAccount = pgTable(
+  'auth_account',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    providerId: text('provider_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => authUser.id, { onDelete: 'cascade' }),
+    accessToken: text('access_token'),
+    refreshToken: text('refresh_token'),
+    idToken: text('id_token'),
+    accessTokenExpiresAt: authTime('access_token_expires_at'),
+    refreshTokenExpiresAt: authTime('refresh_token_expires_at'),
+    scope: text('scope'),
+    /** The scrypt hash of an e-mail + password account. */
+    password: text('password'),
+    createdAt: authTime('created_at').notNull().defaultNow(),
+    updatedAt: authTime('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('auth_account_user_idx').on(t.userId)],
+);
+
+export const authVerification = pgTable('auth_verification', {
+  id: text('id').primaryKey(),
+  identifier: text('identifier').notNull(),
+  value: text('value').notNull(),
+  expiresAt: authTime('expires_at').notNull(),
+  createdAt: authTime('created_at').notNull().defaultNow(),
+  updatedAt: authTime('updated_at').notNull().defaultNow(),
+});
+
+/** Sign-in attempts per client, shared by every control plane on the database. */
+export const authRateLimit = pgTable('auth_rate_limit', {
+  id: text('id').primaryKey(),
+  key: text('key').notNull().unique(),
+  count: integer('count').notNull(),
+  lastRequest: bigint('last_request', { mode: 'number' }).notNull(),
 });

@@ -1,9 +1,10 @@
 // docker/docker-compose.yml, the production deployment on one Docker host, as data: PostgreSQL,
-// the control plane and Traefik. compose.test.ts checks it against the Compose and Traefik
+// the control plane, the dashboard and Traefik. compose.test.ts checks it against the Compose and Traefik
 // schemas and that the committed YAML is exactly its rendering. Pure: nothing here runs.
 import { TRAEFIK_ACME_DIR, traefikCommandLine, traefikStaticConfig } from '../routing/traefik.js';
 
 export const CONTROL_PLANE_IMAGE = 'agentpod/control-plane:0.1.0';
+export const DASHBOARD_IMAGE = 'agentpod/dashboard:0.1.0';
 const POSTGRES_IMAGE = 'postgres:17.10-bookworm';
 const TRAEFIK_IMAGE = 'traefik:v3.7.13';
 
@@ -12,12 +13,21 @@ const required = (name: string) => `\${${name}:?set ${name} in docker/.env}`;
 const withDefault = (name: string, value: string) => `\${${name}:-${value}}`;
 const API_PORT = withDefault('AGENTPOD_PORT', '8080');
 const DB_PORT = withDefault('AGENTPOD_DB_PORT', '5433');
+/** The dashboard's loopback port: Traefik routes console.<base domain> to it. */
+const DASHBOARD_ADDRESS = '127.0.0.1:3000';
 
 /** The image's own health check (docker/control-plane/Dockerfile), repeated so it is visible. */
 export const CONTROL_PLANE_HEALTHCHECK = [
   'node',
   '-e',
   "fetch('http://127.0.0.1:'+(process.env.AGENTPOD_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+];
+
+/** The dashboard image's own health check (docker/dashboard/Dockerfile), repeated likewise. */
+export const DASHBOARD_HEALTHCHECK = [
+  'node',
+  '-e',
+  "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
 ];
 
 // Traefik's /ping gets its own loopback entry point: the default one (`traefik`, :8080) would
@@ -80,9 +90,26 @@ export const composeProject = {
         // Traefik reaches the API on loopback; it is not published on the host's interfaces.
         AGENTPOD_HOST: '127.0.0.1',
         AGENTPOD_PORT: API_PORT,
+        // The dashboard, served through the same proxy at console.<base domain>.
+        AGENTPOD_CONSOLE_UPSTREAM: DASHBOARD_ADDRESS,
       },
       volumes: ['/var/run/docker.sock:/var/run/docker.sock', 'agentpod-data:/data'],
       healthcheck: { test: ['CMD', ...CONTROL_PLANE_HEALTHCHECK], ...healthTiming },
+    },
+    dashboard: {
+      build: { context: '..', dockerfile: 'docker/dashboard/Dockerfile' },
+      image: DASHBOARD_IMAGE,
+      restart: 'unless-stopped',
+      // Host network like the control plane: it reaches the API on loopback, Traefik reaches it
+      // there too, and nothing is published on the host's interfaces.
+      network_mode: 'host',
+      depends_on: { 'control-plane': { condition: 'service_healthy' } },
+      environment: {
+        AGENTPOD_API_URL: `http://127.0.0.1:${API_PORT}`,
+        HOSTNAME: DASHBOARD_ADDRESS.split(':')[0],
+        PORT: DASHBOARD_ADDRESS.split(':')[1],
+      },
+      healthcheck: { test: ['CMD', ...DASHBOARD_HEALTHCHECK], ...healthTiming },
     },
     traefik: {
       image: TRAEFIK_IMAGE,

@@ -31,10 +31,9 @@ let token = '';
 let dropDatabase: (() => Promise<void>) | undefined;
 const podIds: string[] = [];
 
-function controlPlaneImage(): string {
-  const image = process.env.AGENTPOD_TEST_IMAGE_CONTROL_PLANE;
-  if (!image)
-    throw new Error('AGENTPOD_TEST_IMAGE_CONTROL_PLANE is not set: run scripts/test-env.sh');
+function builtImage(kind: 'CONTROL_PLANE' | 'DASHBOARD'): string {
+  const image = process.env[`AGENTPOD_TEST_IMAGE_${kind}`];
+  if (!image) throw new Error(`AGENTPOD_TEST_IMAGE_${kind} is not set: run scripts/test-env.sh`);
   return image;
 }
 
@@ -72,7 +71,7 @@ beforeAll(async () => {
   // or the Docker socket.
   const container = await docker.docker.createContainer({
     name: testName('control-plane'),
-    Image: controlPlaneImage(),
+    Image: builtImage('CONTROL_PLANE'),
     Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
     Labels: LABELS,
     // The image's own check, every second instead of every ten.
@@ -137,5 +136,33 @@ describe('the control-plane image', () => {
       'agentpod.managed': 'true',
       'agentpod.pod-id': pod.id,
     });
+  });
+
+  it('runs the dashboard image beside it, as compose does: healthy, talking to the API', async () => {
+    const port = await freePort('127.0.0.1');
+    const dashboard = await docker.docker.createContainer({
+      name: testName('dashboard'),
+      Image: builtImage('DASHBOARD'),
+      Env: [`AGENTPOD_API_URL=${api}`, 'HOSTNAME=127.0.0.1', `PORT=${port}`],
+      Labels: LABELS,
+      Healthcheck: { Interval: 1_000_000_000 },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    await dashboard.start();
+    const health = await eventually(
+      'a healthy dashboard container',
+      async () => {
+        const info = await dashboard.inspect();
+        if (!info.State.Running) throw new Error('the dashboard container exited');
+        return info.State.Health?.Status === 'healthy' ? info : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(health.Config.User).toBe('1000:1000');
+    // No operator account exists yet: the dashboard asked the API and sends people to the setup.
+    const res = await fetch(`http://127.0.0.1:${port}/pods`, { redirect: 'manual' });
+    expect(res.status).toBeGreaterThanOrEqual(300);
+    expect(res.status).toBeLessThan(400);
+    expect(res.headers.get('location')).toMatch(/\/(setup|login)/);
   });
 });

@@ -4,9 +4,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
+import { createScratchDatabase } from '../db/testing.js';
 import { createLogger } from '../logger.js';
 import {
   createContainer,
@@ -18,8 +21,8 @@ import {
 import { testImage } from '../runtime/testing.js';
 import { type RunningServer, startServer } from '../server.js';
 
-export { createScratchDatabase } from '../db/testing.js';
 export { CaddyProcess, httpsGet } from '../routing/testing.js';
+export { createScratchDatabase };
 
 /** One call of the REST API as its admin: the status, and the JSON body (null when empty). */
 export async function callApi<T = Record<string, unknown>>(
@@ -53,6 +56,35 @@ export class InProcessControlPlane {
     public token: string,
   ) {}
 
+  /** Also removed by close(): the scratch database and data folder `startFresh` made. */
+  private readonly scratch: (() => Promise<void>)[] = [];
+
+  /**
+   * On a new scratch PostgreSQL database and a new data folder, both gone after close(): what
+   * most tests want. `env` adds to (and may override) those settings.
+   */
+  static async startFresh(env: Record<string, string>): Promise<InProcessControlPlane> {
+    const db = await createScratchDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'agentpod-test-'));
+    const cleanup = async () => {
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    try {
+      const cp = await InProcessControlPlane.start({
+        DATABASE_URL: db.url,
+        AGENTPOD_DATA_DIR: dataDir,
+        AGENTPOD_SWEEP_DRY_RUN: 'true',
+        ...env,
+      });
+      cp.scratch.push(cleanup);
+      return cp;
+    } catch (err) {
+      await cleanup();
+      throw err;
+    }
+  }
+
   static async start(env: Record<string, string>): Promise<InProcessControlPlane> {
     let token = '';
     const server = await startServer(
@@ -75,8 +107,12 @@ export class InProcessControlPlane {
     return callApi<T>(this.server.url, this.token, method, path, body);
   }
 
-  close(): Promise<void> {
-    return this.server.close();
+  async close(): Promise<void> {
+    try {
+      await this.server.close();
+    } finally {
+      for (const cleanup of this.scratch.splice(0)) await cleanup();
+    }
   }
 }
 

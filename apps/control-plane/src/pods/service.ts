@@ -30,6 +30,8 @@ export interface PodServiceDeps {
   secrets: SecretBox;
   /** Wakes the reconciler for this pod at once. */
   notify: (podId: string) => void;
+  /** The dashboard's subdomain: never a pod's. */
+  consoleSubdomain?: string;
 }
 
 export interface CreatePodInput {
@@ -66,6 +68,11 @@ export class PodService {
   /** The answer carries the adapter's revealed secrets: the only time anyone sees them. */
   async create(input: CreatePodInput): Promise<CreatedPod> {
     const adapter = this.adapterFor(input.agentType);
+    if (input.subdomain === this.deps.consoleSubdomain) {
+      throw new ValidationError(`${input.subdomain} is the dashboard's subdomain`, [
+        { path: 'subdomain', message: 'is reserved' },
+      ]);
+    }
     if (input.image) checkImageRef(input.image);
     const config = validateConfig(adapter, input.config);
     checkSecretNames(adapter, input.secrets);

@@ -1,5 +1,5 @@
-import type pg from 'pg';
 import type { DatabaseHandle } from '../db/client.js';
+import type { ChannelListener } from '../db/listen.js';
 import { type Logger, LoopLog } from '../logger.js';
 
 /**
@@ -14,15 +14,14 @@ export async function publishPodChange(handle: DatabaseHandle, podId: string): P
   await handle.pool.query('SELECT pg_notify($1, $2)', [POD_CHANGED_CHANNEL, podId]);
 }
 
-/** The leader's ear: a dedicated connection LISTENing for pod changes, reconnecting on loss. */
+/** The leader's ear: LISTENing for pod changes (db/listen.ts reconnects when it is lost). */
 export class PodChangeListener {
-  private client: pg.PoolClient | undefined;
+  private listener: ChannelListener | undefined;
   private stopped = true;
-  private retry: NodeJS.Timeout | undefined;
   private readonly log: LoopLog;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly handle: DatabaseHandle,
     private readonly onPod: (podId: string) => void,
     logger: Logger,
   ) {
@@ -31,52 +30,24 @@ export class PodChangeListener {
 
   start(): void {
     this.stopped = false;
-    void this.connect();
+    this.handle
+      .listen(POD_CHANGED_CHANNEL, {
+        onNotice: (podId) => this.onPod(podId),
+        onReady: () => this.log.succeeded(),
+        onLost: (err) => this.log.failed(err),
+      })
+      .then(
+        async (listener) => {
+          if (this.stopped) await listener.close();
+          else this.listener = listener;
+        },
+        (err: unknown) => this.log.failed(err),
+      );
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.retry);
-    const client = this.client;
-    this.client = undefined;
-    if (client) {
-      await client.query(`UNLISTEN ${POD_CHANGED_CHANNEL}`).catch(() => {});
-      client.release();
-    }
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    let client: pg.PoolClient | undefined;
-    // A connection that dies during LISTEN both emits 'error' and fails the query: act once
-    // (a second release() throws, and a second retry would open a second listener).
-    let gone = false;
-    const lost = (err: Error) => {
-      if (gone) return;
-      gone = true;
-      this.lost(client, err);
-    };
-    try {
-      client = await this.pool.connect();
-      client.on('notification', (msg) => {
-        if (msg.channel === POD_CHANGED_CHANNEL && msg.payload) this.onPod(msg.payload);
-      });
-      client.on('error', lost);
-      await client.query(`LISTEN ${POD_CHANGED_CHANNEL}`);
-      if (gone) return;
-      this.client = client;
-      this.log.succeeded();
-    } catch (err) {
-      lost(err as Error);
-    }
-  }
-
-  private lost(client: pg.PoolClient | undefined, err: Error): void {
-    if (client && this.client === client) this.client = undefined;
-    client?.release(err);
-    if (this.stopped) return;
-    this.log.failed(err);
-    this.retry = setTimeout(() => void this.connect(), 2_000);
-    this.retry.unref();
+    await this.listener?.close();
+    this.listener = undefined;
   }
 }

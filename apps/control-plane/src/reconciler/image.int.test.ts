@@ -2,12 +2,8 @@
 // daemon) pulls pod images from real registries (Docker's distribution registry, one open and
 // one behind htpasswd auth, started by scripts/test-env.sh), pins them by digest, and reports a
 // failed pull with the registry's reason, backing off instead of retrying hot.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PodEvent, PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase } from '../db/testing.js';
 import { InProcessControlPlane } from '../e2e/testing.js';
 import {
   type DockerHost,
@@ -30,8 +26,6 @@ import { containerName } from './names.js';
 let docker: DockerHost;
 let cp: InProcessControlPlane;
 let tenantId = '';
-let dropDatabase: () => Promise<void>;
-let dataDir: string;
 const podIds: string[] = [];
 const pulledRefs: string[] = [];
 
@@ -80,17 +74,11 @@ async function reasons(id: string): Promise<string[]> {
 
 beforeAll(async () => {
   docker = testHost();
-  const db = await createScratchDatabase();
-  dropDatabase = db.drop;
-  dataDir = mkdtempSync(join(tmpdir(), 'agentpod-images-'));
-  cp = await InProcessControlPlane.start({
-    DATABASE_URL: db.url,
-    AGENTPOD_DATA_DIR: dataDir,
+  cp = await InProcessControlPlane.startFresh({
     AGENTPOD_BASE_DOMAIN: 'images.test',
     AGENTPOD_POD_SUBNET_POOL: '10.221.0.0/16',
     // Short, so that backing off and giving up happen within a test; the default is 10 s.
     AGENTPOD_PULL_BACKOFF_MS: '300',
-    AGENTPOD_SWEEP_DRY_RUN: 'true',
   });
   const tenant = await api<{ id: string }>('POST', '/tenants', { name: 'images' });
   tenantId = tenant.body.id;
@@ -100,8 +88,6 @@ afterAll(async () => {
   await cp?.close();
   for (const id of podIds) await removeTestObjects(docker, { [LABEL_POD_ID]: id });
   for (const ref of pulledRefs) await removeImageTag(docker, ref);
-  await dropDatabase?.();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('pod images from real registries', () => {

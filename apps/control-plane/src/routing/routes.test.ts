@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { consoleRoute } from './route-table.js';
 import { buildRoutes, type RoutablePod } from './routes.js';
 
 const baseDomain = 'agents.example.com';
@@ -61,5 +62,18 @@ describe('buildRoutes', () => {
 
   it('returns no routes for no pods', () => {
     expect(buildRoutes([], { baseDomain })).toEqual([]);
+  });
+});
+
+describe('consoleRoute', () => {
+  it("routes the dashboard's host to its listener, under a name no pod id can have", () => {
+    expect(
+      consoleRoute({ subdomain: 'console', upstream: '127.0.0.1:3000' }, 'agents.example.com'),
+    ).toEqual({
+      podId: 'console',
+      tenantId: '',
+      host: 'console.agents.example.com',
+      upstream: { address: '127.0.0.1', port: 3000 },
+    });
   });
 });

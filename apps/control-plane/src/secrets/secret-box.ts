@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentPodError, StartupError } from '../errors.js';
@@ -76,6 +76,14 @@ export class SecretBox {
         { cause: err },
       );
     }
+  }
+
+  /**
+   * A secret for another purpose (e.g. signing operator sessions), derived from the key so the
+   * installation has one key to keep and back up. The same purpose always gives the same value.
+   */
+  derive(purpose: string): string {
+    return createHmac('sha256', this.key).update(`agentpod:${purpose}`).digest('base64url');
   }
 
   decryptAll(stored: Record<string, string>): Record<string, string> {

@@ -1,16 +1,12 @@
 // Resource monitoring and the history's retention on the real stack: a control plane in this
 // process (PostgreSQL, the real Docker daemon) samples stand-in agent pods, serves their series,
 // folds old samples into 5-minute rows, and forgets what is past its retention.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PodEvent, PodStatsSeries, PodWithStatus } from '@agentpod/shared';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
 import { RAW, ROLLUP_SECONDS, recordUsage } from '../db/queries/usage.js';
-import { createScratchDatabase } from '../db/testing.js';
 import { InProcessControlPlane } from '../e2e/testing.js';
 import { createLogger } from '../logger.js';
 import { LABEL_POD_ID } from '../runtime/index.js';
@@ -19,8 +15,6 @@ import { Retention } from './retention.js';
 
 const INTERVAL_MS = 1_000;
 let cp: InProcessControlPlane;
-let dropDatabase: () => Promise<void>;
-let dataDir: string;
 const podIds: string[] = [];
 let pod: PodWithStatus;
 
@@ -33,17 +27,11 @@ async function samples(podId: string, resolution = RAW): Promise<number> {
 }
 
 beforeAll(async () => {
-  const db = await createScratchDatabase();
-  dropDatabase = db.drop;
-  dataDir = mkdtempSync(join(tmpdir(), 'agentpod-stats-'));
-  cp = await InProcessControlPlane.start({
-    DATABASE_URL: db.url,
-    AGENTPOD_DATA_DIR: dataDir,
+  cp = await InProcessControlPlane.startFresh({
     AGENTPOD_BASE_DOMAIN: 'stats.test',
     AGENTPOD_POD_SUBNET_POOL: '10.224.0.0/16',
     AGENTPOD_IMAGE_OPENCLAW: testImage('STANDIN'),
     AGENTPOD_STATS_INTERVAL_MS: String(INTERVAL_MS),
-    AGENTPOD_SWEEP_DRY_RUN: 'true',
   });
   const tenant = await cp.api<{ id: string }>('POST', '/tenants', { name: 'stats' });
   const created = await cp.api<PodWithStatus>('POST', '/pods', {
@@ -59,8 +47,6 @@ afterAll(async () => {
   await cp?.close();
   const docker = testHost();
   for (const id of podIds) await removeTestObjects(docker, { [LABEL_POD_ID]: id });
-  await dropDatabase?.();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('resource monitoring', () => {

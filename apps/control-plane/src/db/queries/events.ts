@@ -1,5 +1,5 @@
 import type { EventReason, EventType, PodEvent } from '@agentpod/shared';
-import { and, desc, eq, gte, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, or } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { newId } from '../ids.js';
 import { podEvents } from '../schema.js';
@@ -76,4 +76,48 @@ export async function listEvents(
     items: page.map(toEvent),
     nextCursor: rows.length > opts.limit ? pageCursor(page[page.length - 1]) : null,
   };
+}
+
+export async function getEvent(db: Database, id: string): Promise<PodEvent | null> {
+  const [row] = await db.select().from(podEvents).where(eq(podEvents.id, id));
+  return row ? toEvent(row) : null;
+}
+
+/**
+ * Every pod's events after `afterId`, oldest first, starting `overlapMs` earlier than that id's
+ * time: an event committed after a later one (two writers) is still found. Callers dedupe.
+ */
+export async function listEventsSince(
+  db: Database,
+  afterId: string,
+  opts: { overlapMs: number; limit: number },
+): Promise<PodEvent[]> {
+  const rows = await db
+    .select()
+    .from(podEvents)
+    .where(gt(podEvents.id, opts.overlapMs > 0 ? idBefore(afterId, opts.overlapMs) : afterId))
+    .orderBy(asc(podEvents.id))
+    .limit(opts.limit);
+  return rows.map(toEvent);
+}
+
+/** The smallest event id of `overlapMs` before the time in `id` (ids start with their time). */
+function idBefore(id: string, overlapMs: number): string {
+  const [prefix, body = ''] = id.split('_');
+  const time = Number.parseInt(body.slice(0, 9), 36);
+  if (!prefix || Number.isNaN(time)) return id;
+  return `${prefix}_${Math.max(0, time - overlapMs)
+    .toString(36)
+    .padStart(9, '0')}`;
+}
+
+/** These events, oldest first; ids that do not exist are left out. */
+export async function getEventsById(db: Database, ids: string[]): Promise<PodEvent[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(podEvents)
+    .where(inArray(podEvents.id, ids))
+    .orderBy(asc(podEvents.id));
+  return rows.map(toEvent);
 }

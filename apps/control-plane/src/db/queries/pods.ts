@@ -158,6 +158,26 @@ export async function getPod(db: Database, id: string): Promise<PodWithStatus> {
   return pod;
 }
 
+/** Several pods at once, in no particular order; unknown ids are left out. */
+export async function getPodsById(db: Database, ids: string[]): Promise<PodWithStatus[]> {
+  if (ids.length === 0) return [];
+  return withDetails(db, await db.select().from(pods).where(inArray(pods.id, ids)));
+}
+
+/** Every pod whose deletion has not finished: a live view's starting point. */
+export async function listLivePods(db: Database): Promise<PodWithStatus[]> {
+  const rows = await db
+    .select({ pod: pods })
+    .from(pods)
+    .innerJoin(podStatus, eq(podStatus.podId, pods.id))
+    .where(or(isNull(pods.deletedAt), sql`${podStatus.phase} <> 'deleted'`))
+    .orderBy(asc(pods.createdAt), asc(pods.id));
+  return withDetails(
+    db,
+    rows.map((r) => r.pod),
+  );
+}
+
 export interface PodFilter {
   tenantId?: string | undefined;
   agentType?: string | undefined;

@@ -1,0 +1,5 @@
+import { ListSkeleton } from '@/components/page-states';
+
+export default function Loading() {
+  return <ListSkeleton label="Loading the pod" rows={6} />;
+}

@@ -1,0 +1,162 @@
+'use client';
+
+import type { AgentDevice, DeviceList } from '@agentpod/shared';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useLiveStore, usePodEvents } from '@/components/live/live-provider';
+import { Button } from '@/components/ui/button';
+import {
+  Card,
+  CardAction,
+  CardContent,
+  CardDescription,
+  CardHeader,
+  CardTitle,
+} from '@/components/ui/card';
+import { callAction } from '@/lib/call-action';
+import { formatTime } from '@/lib/format';
+import { decideDevice, listDevices } from './actions';
+
+// The control plane has no pairing event: the agent's own log says when a browser asks to pair,
+// so the list is read again when such a line arrives on the live feed (and after a decision).
+const PAIRING_LINE = /pair/i;
+const DEVICE_REASONS = new Set(['DeviceApproved', 'DeviceRejected', 'Started']);
+
+/** Browsers waiting to be paired with the agent, approved or rejected here; and paired ones. */
+export function PodDevices({ podId }: { podId: string }) {
+  const store = useLiveStore();
+  const [devices, setDevices] = useState<DeviceList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const refresh = useCallback(async () => {
+    const result = await callAction(() => listDevices(podId));
+    if (result.ok) {
+      setDevices(result.value);
+      setError(null);
+    } else setError(result.problem.detail);
+  }, [podId]);
+
+  useEffect(() => {
+    void refresh();
+    const later = () => {
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => void refresh(), 500);
+    };
+    const stop = store.followLogs(podId, { onLine: (l) => PAIRING_LINE.test(l.text) && later() });
+    return () => {
+      stop();
+      clearTimeout(timer.current);
+    };
+  }, [store, podId, refresh]);
+
+  const events = usePodEvents(podId);
+  const lastDeviceEvent = events.filter((e) => DEVICE_REASONS.has(e.reason)).at(-1)?.id;
+  useEffect(() => {
+    if (lastDeviceEvent) void refresh();
+  }, [lastDeviceEvent, refresh]);
+
+  const decide = async (requestId: string, verb: 'approve' | 'reject') => {
+    setBusy(requestId);
+    const result = await callAction(() => decideDevice(podId, requestId, verb));
+    setBusy(null);
+    if (result.ok) setDevices(result.value);
+    else setError(result.problem.detail);
+  };
+
+  return (
+    <Card role="region" aria-label="Devices">
+      <CardHeader>
+        <CardTitle>Devices</CardTitle>
+        <CardDescription>
+          Browsers must be approved once before they can use the agent.
+        </CardDescription>
+        <CardAction>
+          <Button type="button" size="sm" variant="outline" onClick={() => void refresh()}>
+            Refresh
+          </Button>
+        </CardAction>
+      </CardHeader>
+      <CardContent className="grid gap-4">
+        {error && (
+          <p role="alert" className="text-destructive text-sm">
+            {error}
+          </p>
+        )}
+        {!devices && !error && <p role="status">Loading the devices…</p>}
+        {devices && (
+          <>
+            <DeviceSection
+              title="Waiting for approval"
+              empty="No browser is waiting."
+              devices={devices.pending}
+            >
+              {(d) =>
+                d.requestId && (
+                  <div className="flex gap-2">
+                    <Button
+                      type="button"
+                      size="sm"
+                      disabled={busy !== null}
+                      onClick={() => decide(d.requestId as string, 'approve')}
+                    >
+                      Approve
+                    </Button>
+                    <Button
+                      type="button"
+                      size="sm"
+                      variant="outline"
+                      disabled={busy !== null}
+                      onClick={() => decide(d.requestId as string, 'reject')}
+                    >
+                      Reject
+                    </Button>
+                  </div>
+                )
+              }
+            </DeviceSection>
+            <DeviceSection
+              title="Paired"
+              empty="No device is paired yet."
+              devices={devices.paired}
+            />
+          </>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+function DeviceSection(props: {
+  title: string;
+  empty: string;
+  devices: AgentDevice[];
+  children?: (d: AgentDevice) => React.ReactNode;
+}) {
+  return (
+    <section className="grid gap-2">
+      <h3 className="text-sm font-medium">{props.title}</h3>
+      {props.devices.length === 0 ? (
+        <p className="text-muted-foreground text-sm">{props.empty}</p>
+      ) : (
+        <ul className="grid gap-2" aria-label={props.title}>
+          {props.devices.map((d) => (
+            <li
+              key={d.requestId ?? d.deviceId}
+              data-device={d.deviceId}
+              className="flex flex-wrap items-center justify-between gap-2 rounded-md border p-2 text-sm"
+            >
+              <span className="grid min-w-0">
+                <span className="truncate font-mono text-xs">{d.deviceId.slice(0, 16)}…</span>
+                <span className="text-muted-foreground text-xs">
+                  {[d.clientId, d.platform, d.at && formatTime(d.at)].filter(Boolean).join(' · ')}
+                </span>
+              </span>
+              {props.children?.(d)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
