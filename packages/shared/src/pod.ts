@@ -15,6 +15,26 @@ export const PodResources = z.object({
 });
 export type PodResources = z.infer<typeof PodResources>;
 
+/**
+ * Where a pod may open connections of its own. Answering its proxy is always possible; the
+ * host, the LAN and other private ranges, link-local addresses (cloud metadata) and other pods
+ * are refused in every mode. `internet`: any public address (models need it); `none`: nothing;
+ * `allowlist`: only the listed public CIDRs (an LLM gateway, one provider's API).
+ */
+export const EgressPolicy = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('internet') }),
+  z.object({ mode: z.literal('none') }),
+  z.object({
+    mode: z.literal('allowlist'),
+    cidrs: z
+      .array(z.string().min(1).max(49))
+      .min(1)
+      .max(64)
+      .describe('IPv4 addresses or CIDRs, e.g. 203.0.113.0/24'),
+  }),
+]);
+export type EgressPolicy = z.infer<typeof EgressPolicy>;
+
 /** Desired state: what the operator asked for. Only the API writes it. */
 export const Pod = z.object({
   id: PodId,
@@ -169,6 +189,10 @@ export const EventReason = z.enum([
   'AccessLinkIssued',
   'DeviceApproved',
   'DeviceRejected',
+  'BackOff',
+  'DockerNotAnswering',
+  'GatewayTokenRotated',
+  'DiskUsageHigh',
 ]);
 export type EventReason = z.infer<typeof EventReason>;
 

@@ -26,6 +26,7 @@ describe.each(DATABASE_BACKENDS)('migrations on %s', (backend) => {
     const created = await tables(t);
     expect(created).toEqual([
       'api_tokens',
+      'audit_log',
       'auth_account',
       'auth_rate_limit',
       'auth_session',

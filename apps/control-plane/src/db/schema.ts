@@ -1,4 +1,4 @@
-import type { ImagePull, PodUsage } from '@agentpod/shared';
+import type { EgressPolicy, ImagePull, PodUsage } from '@agentpod/shared';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -54,6 +54,12 @@ export const pods = pgTable(
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
     /** With deletion: also remove the state volume. */
     purge: boolean('purge').notNull().default(false),
+    /**
+     * Where the pod may open connections beyond answering its proxy: the public internet (the
+     * default: models need it), nowhere, or only the listed CIDRs. Private, link-local (cloud
+     * metadata), host and other pods' addresses are refused in every mode.
+     */
+    egress: jsonb('egress').$type<EgressPolicy>().notNull().default({ mode: 'internet' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -178,7 +184,35 @@ export const apiTokens = pgTable('api_tokens', {
   createdAt: createdAt(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+  /** Null: the token does not expire. */
+  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
 });
+
+/**
+ * Every admin action (a write through the API, an access link issued, a sign-in): who, what,
+ * when and from where. Kept under the same kind of retention policy as events.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** `token:<id>`, `operator:<user id>`, `local-admin`, or `anonymous` for a refused call. */
+    actor: text('actor').notNull(),
+    /** What was done, as `<noun>.<verb>`: `pod.create`, `pod.access_link`, `token.revoke`. */
+    action: text('action').notNull(),
+    /** The object acted on (a pod, tenant, token id, a registry host), when there is one. */
+    target: text('target'),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    status: integer('status').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    /** Anything else worth keeping; never a secret value. */
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_target_idx').on(t.target, t.at)],
+);
 
 /**
  * One row: this installation's identity. Its id labels every Docker object the installation

@@ -330,6 +330,8 @@ describe('the dashboard on the real stack', () => {
     });
 
     await page.getByRole('navigation').getByRole('link', { name: 'Pods' }).click();
+    await page.waitForURL(/\/pods$/, { timeout: 30_000 });
+    await shows(page.getByRole('list', { name: 'Pods' }), { timeout: 30_000 });
     await hasCount(page.locator('[data-pod-id]'), 2);
     await hasText(page.locator('[data-usage="memory"]').first(), /MiB/, {
       timeout: 30_000,

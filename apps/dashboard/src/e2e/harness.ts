@@ -115,20 +115,40 @@ async function until<T>(
   read: () => Promise<T>,
   ok: (value: T) => boolean,
   { timeout = 20_000 }: Wait = {},
+  page?: Page,
 ): Promise<T> {
   const deadline = Date.now() + timeout;
   let last: T | undefined;
   for (;;) {
     last = await read().catch(() => undefined as T);
     if (last !== undefined && ok(last)) return last;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
+    if (Date.now() > deadline) {
+      // Where the page was and what it said: the failure message is often all a CI log keeps.
+      const where = page ? ` at ${page.url()}, showing: ${await visibleText(page)}` : '';
+      throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}${where}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
+async function visibleText(page: Page): Promise<string> {
+  const text = await page
+    .locator('body')
+    .innerText({ timeout: 2_000 })
+    .catch((err: Error) => `(unreadable: ${err.message})`);
+  return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 600));
+}
+
 export async function shows(locator: Locator, opts: Wait = {}): Promise<void> {
-  await locator.first().waitFor({ state: 'visible', timeout: opts.timeout ?? 20_000 });
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: opts.timeout ?? 20_000 });
+  } catch (err) {
+    const page = locator.page();
+    throw new Error(
+      `${(err as Error).message.split('\n')[0]} at ${page.url()}, showing: ${await visibleText(page)}`,
+      { cause: err },
+    );
+  }
 }
 
 export function hasAttribute(locator: Locator, name: string, value: string, opts: Wait = {}) {
@@ -137,6 +157,7 @@ export function hasAttribute(locator: Locator, name: string, value: string, opts
     () => locator.getAttribute(name, { timeout: 1_000 }),
     (v) => v === value,
     opts,
+    locator.page(),
   );
 }
 
@@ -146,6 +167,7 @@ export function hasText(locator: Locator, pattern: RegExp, opts: Wait = {}) {
     async () => (await locator.first().textContent({ timeout: 1_000 })) ?? '',
     (t) => pattern.test(t),
     opts,
+    locator.page(),
   );
 }
 
@@ -155,5 +177,6 @@ export function hasCount(locator: Locator, count: number, opts: Wait = {}) {
     () => locator.count(),
     (n) => n === count,
     opts,
+    locator.page(),
   );
 }
