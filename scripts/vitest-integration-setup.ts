@@ -16,4 +16,7 @@ export default function setup(): void {
   // Control planes started by the tests route nothing unless a test asks for a proxy: the
   // default, a managed proxy, would take ports 80 and 443 of the machine the tests run on.
   process.env.AGENTPOD_PROXY ??= 'none';
+  // Nor do they filter pods' traffic unless a test asks for it: rules for a pool (by default
+  // 10.213.0.0/16) would also hold other tests' containers in that range to the filter.
+  process.env.AGENTPOD_NETWORK_POLICY ??= 'off';
 }

@@ -104,7 +104,7 @@ describe('agentpod server on its embedded defaults', () => {
     const dataDir = join(workDir, 'defaults');
     const first = await start(dataDir);
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${first.url}/readyz`)).json()).toEqual({ ok: true });
+    expect(await (await fetch(`${first.url}/readyz`)).json()).toEqual({ ok: true, role: 'leader' });
     expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
     const token = /shown only this once: (ap_[\w-]+)/.exec(first.stderr())?.[1];
     expect(token).toBeDefined();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { connectionOptions } from './api-command.js';
+import { auditCommand } from './commands/audit.js';
 import { migrateCommand } from './commands/migrate.js';
 import { podCommand } from './commands/pod.js';
 import { proxyCommand } from './commands/proxy.js';
@@ -28,6 +29,7 @@ for (const command of [
   podCommand(),
   registryCommand(),
   proxyCommand(),
+  auditCommand(),
 ]) {
   program.addCommand(command);
   inheritSettings(command, program);

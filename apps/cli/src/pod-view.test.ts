@@ -19,6 +19,7 @@ const pod: PodWithStatus = {
   config: { extraEnv: { FOO: 'bar' } },
   secretRefs: ['gatewayToken', 'providerApiKey'],
   resources: { memoryMb: 2048, cpus: 1, pidsLimit: 512 },
+  egress: { mode: 'internet' },
   desiredState: 'stopped',
   generation: 2,
   restartRequestedAt: null,

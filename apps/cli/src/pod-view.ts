@@ -11,6 +11,7 @@ import type {
   PodUsage,
   PodWithStatus,
 } from '@agentpod/shared';
+import { describeEgress } from './egress.js';
 import { formatTable, formatTime } from './table.js';
 
 export function podTable(pods: PodWithStatus[]): string {
@@ -56,6 +57,7 @@ export function podDetails(pod: PodWithStatus): string {
       'resources',
       `${resources.memoryMb} MiB memory, ${resources.cpus} CPU${resources.cpus === 1 ? '' : 's'}, ${resources.pidsLimit} processes`,
     ],
+    ['egress', describeEgress(pod.egress)],
     ['network', status.subnet ?? '-'],
     ['address', status.ipAddress ?? '-'],
     ['created', formatTime(pod.createdAt)],

@@ -34,6 +34,7 @@ beforeAll(async () => {
   server = await startServer(
     loadConfig({
       AGENTPOD_PROXY: 'none',
+      AGENTPOD_NETWORK_POLICY: 'off',
       AGENTPOD_DATA_DIR: dataDir,
       AGENTPOD_PORT: '0',
       DOCKER_HOST: required('AGENTPOD_TEST_DOCKER_HOST'),

@@ -113,3 +113,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ AGENTPOD_PROXY: 'none' }, noAddress).proxy).toEqual({ mode: 'none' });
   });
 });
+
+describe('container log rotation and volume alert settings', () => {
+  it('default to 10m x 3 and a 5 GiB alert', () => {
+    const config = loadConfig({}, noAddress);
+    expect(config.containerLogs).toEqual({ maxSize: '10m', maxFiles: 3 });
+    expect(config.volumeUsage).toEqual({ intervalMs: 300_000, alertBytes: 5120 * 1024 * 1024 });
+  });
+
+  it('refuse a size Docker would not take, or no kept file, at start', () => {
+    expect(() => loadConfig({ AGENTPOD_LOG_MAX_SIZE: '10 MB' }, noAddress)).toThrow(
+      /^AGENTPOD_LOG_MAX_SIZE must be a size like 10m .*\(got "10 MB"\)$/,
+    );
+    expect(() => loadConfig({ AGENTPOD_LOG_MAX_FILES: '0' }, noAddress)).toThrowError(
+      expect.objectContaining({ code: 'config_invalid' }),
+    );
+    expect(loadConfig({ AGENTPOD_LOG_MAX_SIZE: '512k' }, noAddress).containerLogs.maxSize).toBe(
+      '512k',
+    );
+  });
+});

@@ -30,6 +30,10 @@ const EnvSchema = z.object({
   AGENTPOD_DOCKER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   AGENTPOD_SECRET_KEY: z.string().optional(),
   AGENTPOD_RESYNC_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+  AGENTPOD_LEADER_KEEPALIVE_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  AGENTPOD_LEADER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  AGENTPOD_LEADER_RETRY_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  AGENTPOD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(15_000),
   AGENTPOD_POD_SUBNET_POOL: z.string().default('10.213.0.0/16'),
   AGENTPOD_POD_SUBNET_PREFIX: z.coerce.number().int().min(16).max(29).default(28),
   AGENTPOD_PUBLIC_SCHEME: z.enum(['https', 'http']).default('https'),
@@ -46,11 +50,17 @@ const EnvSchema = z.object({
   AGENTPOD_CADDY_ADMIN_URL: z.url().optional(),
   AGENTPOD_ACME_EMAIL: z.email().optional(),
   AGENTPOD_PULL_BACKOFF_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // Crash-loop back-off: 10 s doubling to 5 min (kubelet's), forgiven after twice the cap.
+  AGENTPOD_CRASH_BACKOFF_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  AGENTPOD_CRASH_BACKOFF_MAX_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
   AGENTPOD_STATS_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   AGENTPOD_STATS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   AGENTPOD_STATS_RAW_HOURS: z.coerce.number().min(1).max(168).default(6),
   AGENTPOD_STATS_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(7),
   AGENTPOD_EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(30),
+  AGENTPOD_AUDIT_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(90),
+  /** Refused credentials per client address and minute before it is answered 429. */
+  AGENTPOD_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   AGENTPOD_CONSOLE_SUBDOMAIN: z
     .string()
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a DNS label')
@@ -63,6 +73,16 @@ const EnvSchema = z.object({
   AGENTPOD_ADMIN_PASSWORD: z.string().min(12, 'must have at least 12 characters').optional(),
   AGENTPOD_SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
   AGENTPOD_SWEEP_DRY_RUN: z.enum(['true', 'false']).default('false'),
+  AGENTPOD_NETWORK_POLICY: z.enum(['auto', 'enforce', 'off']).default('auto'),
+  // Docker's json-file rotation for every container AgentPod creates (its size syntax).
+  AGENTPOD_LOG_MAX_SIZE: z
+    .string()
+    .regex(/^[1-9][0-9]*[kmg]$/, 'must be a size like 10m (a number and k, m or g)')
+    .default('10m'),
+  AGENTPOD_LOG_MAX_FILES: z.coerce.number().int().min(1).max(100).default(3),
+  /** State-volume disk usage: a DiskUsageHigh warning past this many MiB. */
+  AGENTPOD_VOLUME_ALERT_MB: z.coerce.number().int().min(1).default(5120),
+  AGENTPOD_VOLUME_CHECK_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
 });
 
 /** Certificates: Caddy's own local CA, or a public ACME CA (Let's Encrypt) for a real domain. */
@@ -101,6 +121,13 @@ export interface Config {
   /** Base64 32-byte key; unset means `<dataDir>/secret.key`. */
   secretKey: string | undefined;
   resyncIntervalMs: number;
+  /**
+   * Reconciler leadership: the lock connection proves it still holds the lock every keepaliveMs
+   * (a proof slower than timeoutMs is a loss); a standby tries for the lock every retryMs.
+   */
+  leader: { keepaliveMs: number; timeoutMs: number; retryMs: number };
+  /** SIGTERM: how long in-flight work may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
   podSubnets: { pool: string; prefix: number };
   /** How users reach pods: `<scheme>://<subdomain>.<baseDomain>[:port]`. */
   publicUrl: { scheme: 'https' | 'http'; port: number | undefined };
@@ -115,6 +142,8 @@ export interface Config {
   sweeper: { graceMs: number; dryRun: boolean };
   /** First delay after a failed pull; it doubles per attempt, up to five minutes. */
   pullBackoffMs: number;
+  /** Restarts of a crash-looping pod: base doubling to max (reconciler/crash-loop.ts). */
+  crashBackOff: { baseMs: number; maxMs: number };
   /** The dashboard, served through the proxy at `<subdomain>.<base domain>`. */
   console: { subdomain: string; upstream: string | undefined };
   /** The first operator account, made at start when none exists (else the setup page). */
@@ -127,6 +156,18 @@ export interface Config {
     rollupRetentionMs: number;
   };
   eventRetentionMs: number;
+  /**
+   * iptables rules that keep pods off the host, the LAN and cloud metadata (network/).
+   * `auto`: enforce when iptables answers on the host that runs the pods, else off with a warning.
+   */
+  networkPolicy: 'auto' | 'enforce' | 'off';
+  auditRetentionMs: number;
+  /** Refused credentials per client address and window before it is answered 429. */
+  authFailureLimit: { max: number; windowMs: number };
+  /** json-file log rotation of pods and the managed proxy. */
+  containerLogs: { maxSize: string; maxFiles: number };
+  /** The state volumes' disk usage: measured every intervalMs, a warning past alertBytes. */
+  volumeUsage: { intervalMs: number; alertBytes: number };
 }
 
 export function loadConfig(
@@ -166,6 +207,12 @@ export function loadConfig(
     },
     secretKey: e.AGENTPOD_SECRET_KEY,
     resyncIntervalMs: e.AGENTPOD_RESYNC_INTERVAL_MS,
+    leader: {
+      keepaliveMs: e.AGENTPOD_LEADER_KEEPALIVE_MS,
+      timeoutMs: e.AGENTPOD_LEADER_TIMEOUT_MS,
+      retryMs: e.AGENTPOD_LEADER_RETRY_MS,
+    },
+    shutdownTimeoutMs: e.AGENTPOD_SHUTDOWN_TIMEOUT_MS,
     podSubnets: { pool: e.AGENTPOD_POD_SUBNET_POOL, prefix: e.AGENTPOD_POD_SUBNET_PREFIX },
     publicUrl: {
       scheme: e.AGENTPOD_PUBLIC_SCHEME,
@@ -188,6 +235,10 @@ export function loadConfig(
     proxy,
     sweeper: { graceMs: e.AGENTPOD_SWEEP_GRACE_MS, dryRun: e.AGENTPOD_SWEEP_DRY_RUN === 'true' },
     pullBackoffMs: e.AGENTPOD_PULL_BACKOFF_MS,
+    crashBackOff: {
+      baseMs: e.AGENTPOD_CRASH_BACKOFF_MS,
+      maxMs: Math.max(e.AGENTPOD_CRASH_BACKOFF_MAX_MS, e.AGENTPOD_CRASH_BACKOFF_MS),
+    },
     console: { subdomain: e.AGENTPOD_CONSOLE_SUBDOMAIN, upstream: e.AGENTPOD_CONSOLE_UPSTREAM },
     firstAdmin:
       e.AGENTPOD_ADMIN_EMAIL && e.AGENTPOD_ADMIN_PASSWORD
@@ -200,6 +251,14 @@ export function loadConfig(
       rollupRetentionMs: e.AGENTPOD_STATS_RETENTION_DAYS * 24 * HOUR_MS,
     },
     eventRetentionMs: e.AGENTPOD_EVENT_RETENTION_DAYS * 24 * HOUR_MS,
+    networkPolicy: e.AGENTPOD_NETWORK_POLICY,
+    auditRetentionMs: e.AGENTPOD_AUDIT_RETENTION_DAYS * 24 * HOUR_MS,
+    authFailureLimit: { max: e.AGENTPOD_AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 },
+    containerLogs: { maxSize: e.AGENTPOD_LOG_MAX_SIZE, maxFiles: e.AGENTPOD_LOG_MAX_FILES },
+    volumeUsage: {
+      intervalMs: e.AGENTPOD_VOLUME_CHECK_INTERVAL_MS,
+      alertBytes: e.AGENTPOD_VOLUME_ALERT_MB * 1024 * 1024,
+    },
   };
 }
 

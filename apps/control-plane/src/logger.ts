@@ -3,9 +3,53 @@ import type { Config } from './config.js';
 
 export type Logger = pino.Logger;
 
-/** JSON lines on stdout; secrets never reach it because nothing logs them. */
-export function createLogger(level: Config['logLevel']): Logger {
-  return pino({ level, base: { service: 'agentpod' } });
+/** Field names that hold credentials or secret values wherever they appear. */
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'token',
+  'apiKey',
+  'api_key',
+  'accessToken',
+  'gatewayToken',
+  'secret',
+  'secrets',
+  'secretKey',
+  'ciphertext',
+  'revealedSecrets',
+  'Env',
+];
+
+/**
+ * Redacted however deep the logger is asked to look (pino's paths match exact depths): the
+ * field at the top, one and two levels down, and request and response headers.
+ */
+export const REDACT_PATHS = [
+  ...SECRET_FIELDS.flatMap((f) => [`["${f}"]`, `*["${f}"]`, `*.*["${f}"]`]),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-agentpod-proxy-token"]',
+  'res.headers["set-cookie"]',
+  'req.body',
+];
+
+/**
+ * JSON lines on stdout (or `destination`, for tests). Nothing is meant to log a secret; the
+ * redaction is the second line of defence for the day something does (an error that carries
+ * its request, a config object logged whole).
+ */
+export function createLogger(
+  level: Config['logLevel'],
+  destination?: pino.DestinationStream,
+): Logger {
+  const options = {
+    level,
+    base: { service: 'agentpod' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { type App, buildApp } from './api/app.js';
+import { type App, buildApp, type RouteEntry } from './api/app.js';
 import { createFirstAdmin, needsFirstAdmin } from './auth/operators.js';
 import type { Config } from './config.js';
 import { type ControlPlaneContext, openControlPlane } from './control-plane.js';
@@ -15,6 +15,8 @@ export interface RunningServer {
   services: ControlPlaneServices;
   /** `http://127.0.0.1:8080` */
   url: string;
+  /** Every route the API serves (the route-table walk in api/security.int.test.ts). */
+  routeTable: readonly RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -55,16 +57,31 @@ export async function startServer(
       logger,
       routes: services.routes,
       rootRoutes: services.rootRoutes,
+      hooks: services.hooks,
       checkReady: async () => {
-        await docker.ping();
+        try {
+          await docker.ping();
+        } catch (err) {
+          // Named, so an operator reading /readyz knows which dependency to look at.
+          throw new Error(`Docker (${docker.description}) is not ready: ${(err as Error).message}`);
+        }
         try {
           await db.db.execute(sql`SELECT 1`);
         } catch (err) {
           throw new Error(`the database is unavailable: ${driverReason(err)}`);
         }
+        // Route sync is the leader's task: a standby is ready when its own dependencies are,
+        // or a load balancer would drop every standby for a proxy it does not drive.
+        if (!services.reconciler.isLeader) return;
         const proxy = services.proxy.status();
         if (!proxy.ok) throw new Error(proxy.detail ?? 'the proxy is not ready');
+        const filter = services.networkFilter?.status;
+        // Only the leader applies the rules: a filter that never ran (a follower's) says nothing.
+        if (filter && !filter.ok && filter.lastError !== 'not applied yet') {
+          throw new Error(`the network filter is not in place: ${filter.lastError}`);
+        }
       },
+      role: () => (services.reconciler.isLeader ? 'leader' : 'standby'),
     });
     await app.listen({ host: config.listen.host, port: config.listen.port });
     const address = app.server.address() as AddressInfo;
@@ -81,10 +98,13 @@ export async function startServer(
       context,
       services,
       url,
+      routeTable: listening.routeTable,
+      // Bounded by the caller (the CLI's AGENTPOD_SHUTDOWN_TIMEOUT_MS). Both at once: the API
+      // stops taking requests and ends its log-follow streams while the reconcile in flight
+      // finishes and leadership is released.
       close: async () => {
         localAdmin?.remove();
-        await services.reconciler.stop();
-        await listening.close();
+        await Promise.all([services.reconciler.stop(), listening.close()]);
         await services.feed.stop();
         await db.close();
       },

@@ -2,7 +2,9 @@ import { publicOrigin } from '@agentpod/shared';
 import { AdapterRegistry } from './adapters/index.js';
 import { agentTypeRoutes } from './api/agent-types.js';
 import type { App, RouteRegistrar } from './api/app.js';
+import { auditHook, auditRoutes } from './api/audit.js';
 import { authHook } from './api/auth.js';
+import { inputGuard } from './api/input-guard.js';
 import { operatorAuthRoutes, setupRoutes } from './api/operators.js';
 import { podHistoryRoutes } from './api/pod-history.js';
 import { podOperationRoutes } from './api/pod-operations.js';
@@ -21,8 +23,11 @@ import { listRunningPods } from './db/queries/pods.js';
 import { StartupError } from './errors.js';
 import { HealthProber } from './health/prober.js';
 import type { Logger } from './logger.js';
+import type { NetworkFilter } from './network/network-filter.js';
+import { createNetworkFilter } from './network/setup.js';
 import { PodService } from './pods/service.js';
 import { PodChangeListener, publishPodChange } from './reconciler/change-feed.js';
+import { CrashLoopTracker } from './reconciler/crash-loop.js';
 import { DEFAULT_PULL_POLICY } from './reconciler/image-policy.js';
 import { ImagePuller } from './reconciler/image-puller.js';
 import { AdvisoryLockLeadership, type Leadership, SoleLeadership } from './reconciler/leader.js';
@@ -35,6 +40,7 @@ import { currentRoutes } from './routing/route-table.js';
 import { SecretBox } from './secrets/secret-box.js';
 import { StatsCollector } from './stats/collector.js';
 import { Retention } from './stats/retention.js';
+import { VolumeUsageMonitor } from './stats/volume-usage.js';
 import { WatchFeed } from './watch/feed.js';
 
 export interface ControlPlaneServices {
@@ -42,11 +48,16 @@ export interface ControlPlaneServices {
   reconciler: Reconciler;
   sweeper: Sweeper;
   stats: StatsCollector;
+  volumeUsage: VolumeUsageMonitor;
   retention: Retention;
   proxy: ReverseProxy;
+  /** Undefined when AGENTPOD_NETWORK_POLICY is off (or `auto` found no iptables). */
+  networkFilter: NetworkFilter | undefined;
   routes: RouteRegistrar[];
   /** Outside /api/v1: better-auth's own routes. */
   rootRoutes: ((app: App) => void)[];
+  /** On the root, before every route: authentication and the audit log. */
+  hooks: ((app: App) => void)[];
   auth: OperatorAuth;
   /** The database's change notices for the watch connections of this process. */
   feed: WatchFeed;
@@ -95,11 +106,15 @@ export function createServices(
     routes,
     logger,
     pullPolicy,
+    containerLogs: config.containerLogs,
   });
-  const prober = healthProber(db, adapters, logger, (id) => reconciler?.notify(id));
+  const prober = healthProber(db, adapters, logger, (id) => reconciler?.wake(id));
   const leadership: Leadership =
     handle.kind === 'postgres' && handle.pool
-      ? new AdvisoryLockLeadership(handle.pool, (err) => reconciler?.lostLeadership(err))
+      ? new AdvisoryLockLeadership(handle.pool, (err) => reconciler?.lostLeadership(err), {
+          intervalMs: config.leader.keepaliveMs,
+          timeoutMs: config.leader.timeoutMs,
+        })
       : new SoleLeadership();
   const sweeper = new Sweeper(db, docker, logger, {
     installationId,
@@ -112,10 +127,26 @@ export function createServices(
     concurrency: config.stats.concurrency,
     logger,
   });
+  const volumeUsage = new VolumeUsageMonitor(db, docker, {
+    intervalMs: config.volumeUsage.intervalMs,
+    alertBytes: config.volumeUsage.alertBytes,
+    installationId,
+    concurrency: 4,
+    timeoutSeconds: 60,
+    logger,
+  });
+  const networkFilter = createNetworkFilter({
+    config,
+    db,
+    installationId,
+    logger,
+    dockerIsLocal: docker.config.kind === 'unix',
+  });
   const retention = new Retention(db, {
     rawMs: config.stats.rawRetentionMs,
     rollupMs: config.stats.rollupRetentionMs,
     eventsMs: config.eventRetentionMs,
+    auditMs: config.auditRetentionMs,
     intervalMs: 300_000,
     logger,
   });
@@ -135,6 +166,8 @@ export function createServices(
       publicUrl: config.publicUrl,
       stopTimeoutSeconds: 10,
       installationId,
+      containerLogs: config.containerLogs,
+      crashLoop: new CrashLoopTracker(config.crashBackOff),
       image: {
         db,
         docker,
@@ -149,15 +182,21 @@ export function createServices(
       resyncIntervalMs: config.resyncIntervalMs,
       concurrency: 4,
       backoff: { baseMs: 1_000, maxMs: 60_000 },
-      leaderRetryMs: 5_000,
-      onReconciled: () => proxy.changed(),
+      leaderRetryMs: config.leader.retryMs,
+      onReconciled: () => {
+        proxy.changed();
+        // A pod's address or egress policy may have changed with this reconcile.
+        networkFilter?.schedule();
+      },
     },
     [
       prober,
       sweeper,
       stats,
+      volumeUsage,
       retention,
       ...proxy.tasks,
+      ...(networkFilter ? [networkFilter] : []),
       ...(changeListener ? [changeListener] : []),
     ],
   );
@@ -170,25 +209,35 @@ export function createServices(
   });
 
   return {
+    networkFilter,
     pods,
     reconciler,
     sweeper,
     stats,
+    volumeUsage,
     retention,
     proxy,
     auth,
     feed,
     rootRoutes: [operatorAuthRoutes(auth)],
-    routes: [
+    hooks: [
       authHook(db, {
         proxyToken: config.traefik.providerToken,
         localAdminToken: opts.localAdminToken,
-        isSession: async (token) =>
-          (await auth.api.getSession({
-            headers: new Headers({ authorization: `Bearer ${token}` }),
-          })) !== null,
+        sessionUser: async (token) =>
+          (
+            await auth.api.getSession({
+              headers: new Headers({ authorization: `Bearer ${token}` }),
+            })
+          )?.user.id ?? null,
+        failureLimit: config.authFailureLimit,
       }),
+      auditHook(db, logger),
+      inputGuard(),
+    ],
+    routes: [
       setupRoutes(db, auth),
+      auditRoutes(db),
       agentTypeRoutes(db, adapters, { consoleSubdomain: config.console.subdomain }),
       watchRoutes({ db, docker, feed }),
       tenantRoutes(db),

@@ -62,6 +62,26 @@ export interface ContainerPlan {
   labels: Record<string, string>;
   /** The port the agent listens on inside the container. */
   port: number;
+  /**
+   * A read-only root filesystem, where the agent allows it: the scratch paths it writes outside
+   * its state volume (logs, caches, locks, $HOME) become size-limited tmpfs mounts instead.
+   * Without it the root filesystem stays writable.
+   */
+  filesystem?: AgentFilesystem;
+}
+
+/** A memory-backed scratch path: emptied at every start, charged to the pod's memory limit. */
+export interface ScratchMount {
+  /** Absolute path inside the container. */
+  path: string;
+  sizeMb: number;
+  /** Octal mode of the mount's root, e.g. 0o1777 for /tmp. It is owned by the pod's user. */
+  mode: number;
+}
+
+export interface AgentFilesystem {
+  readOnlyRoot: true;
+  tmpfs: ScratchMount[];
 }
 
 /** What `render` knows besides the pod itself. Secrets arrive decrypted, only here. */

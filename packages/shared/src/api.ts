@@ -2,7 +2,14 @@
 // responses are zod schemas so a client can check what a server sent; the control plane's own
 // request schemas are stricter and live beside its routes.
 import { z } from 'zod';
-import type { EventReason, EventType, PodPhase, PodResources, PowerState } from './pod.js';
+import type {
+  EgressPolicy,
+  EventReason,
+  EventType,
+  PodPhase,
+  PodResources,
+  PowerState,
+} from './pod.js';
 import { PodEvent, PodWithStatus } from './pod.js';
 import { Tenant } from './tenant.js';
 
@@ -129,6 +136,8 @@ export interface CreatePodRequest {
   /** Secret values by name: sent once, never returned (pods show `secretRefs`, names only). */
   secrets?: Record<string, string>;
   resources?: Partial<PodResources>;
+  /** Defaults to `{ mode: 'internet' }`. */
+  egress?: EgressPolicy;
   desiredState?: PowerState;
 }
 
@@ -141,6 +150,7 @@ export interface UpdatePodRequest {
   /** A value sets the secret, null removes it. */
   secrets?: Record<string, string | null>;
   resources?: Partial<PodResources>;
+  egress?: EgressPolicy;
   desiredState?: PowerState;
 }
 

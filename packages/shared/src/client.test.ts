@@ -78,7 +78,14 @@ describe('AgentPodClient requests', () => {
 
   it('creates, lists and revokes tokens on /tokens', async () => {
     const id = `tok_${'a'.repeat(20)}`;
-    const created = { id, name: 'ci', prefix: 'ap_abcdefg', createdAt: AT, token: 'ap_secret' };
+    const created = {
+      id,
+      name: 'ci',
+      prefix: 'ap_abcdefg',
+      createdAt: AT,
+      expiresAt: null,
+      token: 'ap_secret',
+    };
     const listed = { ...created, token: undefined, role: 'admin', lastUsedAt: null, revokedAt: AT };
     const { fetch, sent } = fakeFetch((req) =>
       req.method === 'POST'
@@ -98,6 +105,7 @@ describe('AgentPodClient requests', () => {
         createdAt: AT,
         lastUsedAt: null,
         revokedAt: AT,
+        expiresAt: null,
       },
     ]);
     await client.tokens.revoke(id);

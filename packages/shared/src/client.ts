@@ -26,6 +26,7 @@ import {
   type UpdateTenantRequest,
 } from './api.js';
 import { ApiError } from './api-error.js';
+import { AuditPage, type AuditQuery } from './audit.js';
 import { ndjsonLines } from './ndjson.js';
 import { PodWithStatus } from './pod.js';
 import { ProxyStatus } from './proxy.js';
@@ -181,6 +182,17 @@ export class AgentPodClient {
     /** The agent UI's URL with its sign-in token; issuing one is recorded as an event. */
     accessLink: (id: string) =>
       this.#json(AccessLinkResponse, 'POST', `${podPath(id)}/access-link`),
+    /**
+     * A new gateway token for the agent; the old one (and every access link made with it)
+     * stops working once the reconciler has restarted the agent.
+     */
+    rotateGatewayToken: (id: string) =>
+      this.#json(PodWithStatus, 'POST', `${podPath(id)}/gateway-token/rotate`),
+  };
+
+  /** Every admin action, newest first (who, what, on which object, from where). */
+  readonly audit = {
+    list: (query: AuditQuery = {}) => this.#json(AuditPage, 'GET', '/audit', { query }),
   };
 
   async *#followLogs(id: string, opts: LogsQuery & { signal?: AbortSignal }) {

@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   pod: 'pod',
   event: 'evt',
   token: 'tok',
+  audit: 'aud',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -2,6 +2,7 @@ export * from './adapter.js';
 export * from './agent-type.js';
 export * from './api.js';
 export * from './api-error.js';
+export * from './audit.js';
 export * from './client.js';
 export * from './ids.js';
 export * from './ndjson.js';

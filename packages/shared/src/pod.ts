@@ -15,6 +15,9 @@ export const PodResources = z.object({
 });
 export type PodResources = z.infer<typeof PodResources>;
 
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4_CIDR = new RegExp(`^${OCTET}(\\.${OCTET}){3}(/(3[0-2]|[12]?\\d))?$`);
+
 /**
  * Where a pod may open connections of its own. Answering its proxy is always possible; the
  * host, the LAN and other private ranges, link-local addresses (cloud metadata) and other pods
@@ -27,7 +30,13 @@ export const EgressPolicy = z.discriminatedUnion('mode', [
   z.object({
     mode: z.literal('allowlist'),
     cidrs: z
-      .array(z.string().min(1).max(49))
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(49)
+          .regex(IPV4_CIDR, 'must be an IPv4 address or CIDR, e.g. 203.0.113.0/24'),
+      )
       .min(1)
       .max(64)
       .describe('IPv4 addresses or CIDRs, e.g. 203.0.113.0/24'),
@@ -50,6 +59,8 @@ export const Pod = z.object({
   /** Names of the secrets that are set for this pod. Values live encrypted elsewhere. */
   secretRefs: z.array(z.string()),
   resources: PodResources,
+  /** Where the pod may open connections of its own (enforced by the network filter). */
+  egress: EgressPolicy,
   desiredState: PowerState,
   /** Bumped by every write to the desired state. */
   generation: z.int().min(1),
@@ -130,6 +141,15 @@ export const PodUsage = z.object({
   networkTxBytes: z.int().min(0),
   blockReadBytes: z.int().min(0),
   blockWriteBytes: z.int().min(0),
+  /** The state volume's disk usage, measured on its own slower timer (stats/volume-usage.ts). */
+  volume: z
+    .object({
+      bytes: z.int().min(0),
+      at: z.iso.datetime(),
+      /** Over the alert threshold (a DiskUsageHigh event was recorded); clears below 90 % of it. */
+      high: z.boolean(),
+    })
+    .optional(),
 });
 export type PodUsage = z.infer<typeof PodUsage>;
 

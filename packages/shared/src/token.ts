@@ -11,6 +11,8 @@ export const ApiToken = z.object({
   createdAt: z.iso.datetime(),
   lastUsedAt: z.iso.datetime().nullable(),
   revokedAt: z.iso.datetime().nullable(),
+  /** Null: the token does not expire. An expired token is refused with `token_expired`. */
+  expiresAt: z.iso.datetime().nullable(),
 });
 export type ApiToken = z.infer<typeof ApiToken>;
 
@@ -20,6 +22,7 @@ export const CreatedApiToken = ApiToken.pick({
   name: true,
   prefix: true,
   createdAt: true,
+  expiresAt: true,
 }).extend({ token: z.string() });
 export type CreatedApiToken = z.infer<typeof CreatedApiToken>;
 
@@ -29,4 +32,6 @@ export type ApiTokenList = z.infer<typeof ApiTokenList>;
 export interface CreateApiTokenRequest {
   /** A label to tell tokens apart. */
   name: string;
+  /** Days until the token expires (1 to 3650); without it the token does not expire. */
+  expiresInDays?: number;
 }

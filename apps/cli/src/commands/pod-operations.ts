@@ -99,6 +99,20 @@ export function podOperationCommands(pod: Command): void {
       if (!json) process.stderr.write(`agentpod: ${link.note}\n`);
     },
   );
+
+  apiCommand(
+    pod,
+    'rotate-token <id>',
+    'replace the gateway token: the agent restarts and old access links stop working',
+  ).action(async (id: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const updated = await client.pods.rotateGatewayToken(id);
+    answer(
+      json,
+      updated,
+      () => `rotated the gateway token of ${id}; make a new link with \`agentpod pod link ${id}\``,
+    );
+  });
 }
 
 function writeLine(stream: LogLine['stream'], text: string): void {

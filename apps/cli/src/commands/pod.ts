@@ -1,6 +1,7 @@
 import { PodPhase, type UpdatePodRequest } from '@agentpod/shared';
 import { Command, Option } from 'commander';
 import { allItems, apiCommand, connect } from '../api-command.js';
+import { EGRESS_HELP, parseEgress } from '../egress.js';
 import { UsageError } from '../errors.js';
 import { collect, parseConfig, parseSecrets } from '../key-value.js';
 import { answer } from '../output.js';
@@ -18,6 +19,7 @@ interface CreateOptions {
   image?: string;
   config?: string[];
   secret?: string[];
+  egress?: string;
   stopped?: boolean;
 }
 
@@ -25,6 +27,7 @@ interface SetOptions {
   config?: string[];
   secret?: string[];
   unsetSecret?: string[];
+  egress?: string;
 }
 
 /**
@@ -41,9 +44,11 @@ export function podCommand(): Command {
     .option('--image <ref>', "an image instead of the agent type's default")
     .option('--config <key=value>', CONFIG_HELP, collect)
     .option('--secret <name=value>', SECRET_HELP, collect)
+    .option('--egress <policy>', EGRESS_HELP)
     .option('--stopped', 'create it without starting it')
     .action(async (opts: CreateOptions, cmd: Command) => {
       const config = parseConfig(opts.config ?? []);
+      const egress = opts.egress === undefined ? undefined : parseEgress(opts.egress);
       const secrets = parseSecrets(opts.secret ?? []);
       const { client, json } = connect(cmd);
       const created = await client.pods.create({
@@ -53,6 +58,7 @@ export function podCommand(): Command {
         ...(opts.image && { image: opts.image }),
         config,
         secrets,
+        ...(egress && { egress }),
         desiredState: opts.stopped ? 'stopped' : 'running',
       });
       answer(json, created, () => createdPodText(created));
@@ -79,20 +85,28 @@ export function podCommand(): Command {
     },
   );
 
-  apiCommand(pod, 'set <id>', 'change config and secrets; a changed spec recreates the container')
+  apiCommand(
+    pod,
+    'set <id>',
+    'change config, secrets and egress; a changed spec recreates the container',
+  )
     .option('--config <key=value>', `${CONFIG_HELP}; null removes the key`, collect)
     .option('--secret <name=value>', SECRET_HELP, collect)
     .option('--unset-secret <name>', 'remove a secret (repeatable)', collect)
+    .option('--egress <policy>', EGRESS_HELP)
     .action(async (id: string, opts: SetOptions, cmd: Command) => {
       const change: UpdatePodRequest = {};
       if (opts.config) change.config = parseConfig(opts.config);
+      if (opts.egress !== undefined) change.egress = parseEgress(opts.egress);
       const secrets = {
         ...parseSecrets(opts.secret ?? []),
         ...Object.fromEntries((opts.unsetSecret ?? []).map((name) => [name, null])),
       };
       if (Object.keys(secrets).length > 0) change.secrets = secrets;
       if (Object.keys(change).length === 0) {
-        throw new UsageError('nothing to change: pass --config, --secret or --unset-secret');
+        throw new UsageError(
+          'nothing to change: pass --config, --secret, --unset-secret or --egress',
+        );
       }
       const { client, json } = connect(cmd);
       const updated = await client.pods.update(id, change);

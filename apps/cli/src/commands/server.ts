@@ -29,8 +29,20 @@ export function serverCommand(): Command {
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        logger.info({ signal }, 'shutting down');
-        server.close().then(() => process.exit(0), fail);
+        logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down');
+        // Work still running at the deadline is cut off as by a crash, which the next leader's
+        // reconcile repairs; a shutdown that never ends would only delay that.
+        setTimeout(() => {
+          logger.error(
+            { deadlineMs: config.shutdownTimeoutMs },
+            'shutdown deadline passed; exiting with work still running',
+          );
+          process.exit(1);
+        }, config.shutdownTimeoutMs).unref();
+        server.close().then(() => {
+          logger.info('shut down cleanly');
+          process.exit(0);
+        }, fail);
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));

@@ -8,13 +8,13 @@ import {
   runMigrations,
 } from '@agentpod/control-plane';
 import { AgentPodClient, type ApiToken } from '@agentpod/shared';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { say } from '../output.js';
 
 /** What the token commands do, wherever the tokens are. */
 interface TokenStore {
   /** Returns the plain token: the only time it is ever shown. */
-  create(name: string): Promise<string>;
+  create(name: string, expiresInDays: number | undefined): Promise<string>;
   list(): Promise<ApiToken[]>;
   revoke(id: string): Promise<void>;
 }
@@ -31,7 +31,8 @@ async function withTokens<T>(fn: (store: TokenStore) => Promise<T>): Promise<T> 
   if (server) {
     const client = new AgentPodClient({ baseUrl: server.url, token: server.token });
     return fn({
-      create: async (name) => (await client.tokens.create({ name })).token,
+      create: async (name, expiresInDays) =>
+        (await client.tokens.create({ name, ...(expiresInDays && { expiresInDays }) })).token,
       list: async () => (await client.tokens.list()).items,
       revoke: (id) => client.tokens.revoke(id),
     });
@@ -40,7 +41,8 @@ async function withTokens<T>(fn: (store: TokenStore) => Promise<T>): Promise<T> 
   try {
     await runMigrations(db);
     return await fn({
-      create: async (name) => (await createApiToken(db.db, name)).token,
+      create: async (name, days) =>
+        (await createApiToken(db.db, name, { expiresAt: days ? expiryIn(days) : undefined })).token,
       list: () => listApiTokens(db.db),
       revoke: (id) => revokeApiToken(db.db, id),
     });
@@ -49,14 +51,28 @@ async function withTokens<T>(fn: (store: TokenStore) => Promise<T>): Promise<T> 
   }
 }
 
+/** `30d` or `30`: whole days, as the API takes them. */
+export function parseDays(text: string): number {
+  const match = /^(\d{1,4})d?$/.exec(text.trim());
+  const days = match ? Number(match[1]) : Number.NaN;
+  if (!(days >= 1 && days <= 3650))
+    throw new InvalidArgumentError('give a number of days from 1 to 3650, like 30d');
+  return days;
+}
+
+function expiryIn(days: number): Date {
+  return new Date(Date.now() + days * 86_400_000);
+}
+
 export function tokenCommand(): Command {
   const token = new Command('token').description('manage API tokens');
   token
     .command('create')
     .description('create an admin API token and print it (it is shown only once)')
     .option('--name <name>', 'a label to tell tokens apart', 'cli')
-    .action(async (opts: { name: string }) => {
-      say(await withTokens((tokens) => tokens.create(opts.name)));
+    .option('--expires-in <days>', 'expire the token after this many days (30d, 90d)', parseDays)
+    .action(async (opts: { name: string; expiresIn?: number }) => {
+      say(await withTokens((tokens) => tokens.create(opts.name, opts.expiresIn)));
     });
   token
     .command('list')
@@ -66,7 +82,10 @@ export function tokenCommand(): Command {
         const state = t.revokedAt
           ? `revoked ${t.revokedAt}`
           : `last used ${t.lastUsedAt ?? 'never'}`;
-        say(`${t.id}  ${t.prefix}…  ${t.name}  created ${t.createdAt}  ${state}`);
+        const expiry = t.expiresAt
+          ? `  ${Date.parse(t.expiresAt) <= Date.now() ? 'expired' : 'expires'} ${t.expiresAt}`
+          : '';
+        say(`${t.id}  ${t.prefix}…  ${t.name}  created ${t.createdAt}  ${state}${expiry}`);
       }
     });
   token

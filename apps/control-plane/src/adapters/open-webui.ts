@@ -189,6 +189,9 @@ function render(pod: RenderablePod, context: RenderContext): ContainerPlan {
     env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))),
     user: USER,
     stateMountPath: STATE_MOUNT,
+    // No `filesystem` (read-only root): the real image could not be run here, and v0.10.2's
+    // start.sh and config.py write beside the code (a .webui_secret_key fallback, static files
+    // copied at start); which paths it needs is unverified, so its root stays writable.
     files: [
       {
         // Its parent folder is created owned by USER: that is what makes DATA_DIR writable.

@@ -3,6 +3,7 @@
 import type {
   AgentAdapter,
   AgentDevice,
+  AgentFilesystem,
   ContainerPlan,
   DeviceList,
   RenderablePod,
@@ -27,6 +28,20 @@ const GATEWAY_KEYS = [
   ['gateway', 'controlUi', 'allowedOrigins'],
 ];
 const PRIMARY_MODEL = ['agents', 'defaults', 'model', 'primary'];
+/**
+ * What the gateway writes outside its state folder, seen with `docker diff` on 2026.9.6 after a
+ * start, `gateway health` and `devices list`: /tmp (its daily log in /tmp/openclaw, ~13 MB of
+ * Node compile cache, sqlite lock files, a terminal staging folder) and ~/.cache. $HOME is a
+ * tmpfs whole, so tools that write other dot-folders there keep working; the state volume is
+ * mounted inside it. Everything else, the image's code included, is read-only.
+ */
+const FILESYSTEM: AgentFilesystem = {
+  readOnlyRoot: true,
+  tmpfs: [
+    { path: '/tmp', sizeMb: 256, mode: 0o1777 },
+    { path: HOME, sizeMb: 64, mode: 0o755 },
+  ],
+};
 
 /**
  * The providers the config form offers: the variable each reads its API key from, and the
@@ -64,9 +79,10 @@ export const OpenClawConfig = z
       .regex(/^[a-z0-9][a-z0-9.-]*\/\S+$/, 'must be provider/model, e.g. anthropic/claude-opus-5')
       .optional()
       .describe("Primary model; defaults to the provider's recommended model"),
-    extraEnv: extraEnvSchema(RESERVED_ENV, 'is set by AgentPod or is a secret').describe(
-      'Extra environment variables for the gateway',
-    ),
+    // OPENCLAW_*: the gateway's own settings (state dir, token, insecure-WebSocket switches).
+    extraEnv: extraEnvSchema(RESERVED_ENV, 'is set by AgentPod or is a secret', [
+      'OPENCLAW_',
+    ]).describe('Extra environment variables for the gateway'),
   })
   .superRefine((config, ctx) => {
     // The key in the environment serves one provider; a model from another would fail on use.
@@ -128,6 +144,7 @@ function render(pod: RenderablePod, context: RenderContext): ContainerPlan {
     env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))),
     user: USER,
     stateMountPath: STATE_DIR,
+    filesystem: FILESYSTEM,
     files: [
       {
         path: CONFIG_FILE,

@@ -44,6 +44,7 @@ beforeAll(async () => {
   server = await startServer(
     loadConfig({
       AGENTPOD_PROXY: 'none',
+      AGENTPOD_NETWORK_POLICY: 'off',
       AGENTPOD_DATA_DIR: dataDir,
       AGENTPOD_PORT: '0',
       AGENTPOD_BASE_DOMAIN: BASE_DOMAIN,

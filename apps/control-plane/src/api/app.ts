@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifySchemaValidationError,
   LogController,
   type RawReplyDefaultExpression,
@@ -29,6 +30,20 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
 
 export type App = FastifyInstance;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route (method and URL pattern), HEAD routes included. */
+    routeTable: readonly RouteEntry[];
+  }
+}
+
 /** Fastify's error names are internal; these are AgentPod's stable codes for them. */
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
@@ -36,6 +51,8 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'invalid_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
   FST_ERR_VALIDATION: 'validation_failed',
+  FST_ERR_BAD_URL: 'invalid_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
 };
 /** The Fastify instance routes are registered on, typed by the zod schemas. */
 export type ApiInstance = FastifyInstance<
@@ -51,10 +68,17 @@ export interface AppOptions {
   logger: Logger;
   /** Mounted under /api/v1. */
   routes: RouteRegistrar[];
-  /** Mounted at the root, outside /api/v1 and its auth (operator sign-in at /api/auth). */
+  /** Mounted at the root, outside /api/v1 (operator sign-in at /api/auth). */
   rootRoutes?: ((app: App) => void)[];
+  /**
+   * Hooks on the root, added before any route so they cover every route (authentication, the
+   * audit log); a route added later cannot slip past them.
+   */
+  hooks?: ((app: App) => void)[];
   /** Readiness: throws when a dependency is down. */
   checkReady: () => Promise<void>;
+  /** Shown by /readyz: whether this process runs the reconciler (leader) or waits (standby). */
+  role?: () => 'leader' | 'standby';
 }
 
 export async function buildApp(opts: AppOptions): Promise<App> {
@@ -65,6 +89,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown fields are refused by the zod schemas (strict objects), never stripped silently.
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors the router raises before any route runs (a path that is not valid percent-encoded
+    // UTF-8, a parameter over the length limit): problem+json like every other refusal.
+    frameworkErrors: (err, _req, res) => {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      (res as unknown as FastifyReply)
+        .code(status)
+        .type('application/problem+json')
+        .send(problem(status, FASTIFY_CODES[err.code] ?? 'bad_request', err.message));
+    },
   });
   // JSON only: Fastify's default text/plain parser would turn a body into a string, and the
   // client would get "expected object" instead of 415.
@@ -73,13 +106,32 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // is how people call action routes. Routes that need a body still refuse it (400).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      // Fatal: invalid UTF-8 is refused, never stored with replacement characters.
+      text = UTF8.decode(body as Buffer);
+    } catch {
+      done(
+        Object.assign(new Error('the body is not valid UTF-8'), {
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        }),
+        undefined,
+      );
+      return;
+    }
     if (text === '') {
       done(null, undefined);
       return;
     }
     parseJson(req, text, done);
+  });
+  // Every route as registered, for the route-table walk (api/security.int.test.ts).
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routeTable.push({ method, url: r.url });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -142,17 +194,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   // Live updates (api/watch.ts); text frames of JSON, so no larger payload than a page of pods.
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // After the WebSocket plugin: its onRequest hook marks upgrade requests, and an upgrade that
+  // authentication refuses must still be marked, or its socket is never closed.
+  for (const hook of opts.hooks ?? []) hook(app);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     try {
       await opts.checkReady();
-      return { ok: true };
+      return { ok: true, role: opts.role?.() };
     } catch (err) {
       return reply
         .code(503)
         .type('application/problem+json')
-        .send(problem(503, 'not_ready', (err as Error).message));
+        .send({ ...problem(503, 'not_ready', (err as Error).message), role: opts.role?.() });
     }
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());

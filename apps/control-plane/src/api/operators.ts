@@ -49,7 +49,6 @@ export function setupRoutes(db: Database, auth: OperatorAuth) {
     app.get(
       '/setup',
       {
-        config: { auth: 'public' },
         schema: {
           tags: ['operators'],
           description: 'Whether the first operator account still has to be made.',
@@ -61,7 +60,6 @@ export function setupRoutes(db: Database, auth: OperatorAuth) {
     app.post(
       '/setup',
       {
-        config: { auth: 'public' },
         schema: {
           tags: ['operators'],
           description:

@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import type { DeviceList, DevicePairing, PodWithStatus } from '@agentpod/shared';
 import { publicOrigin } from '@agentpod/shared';
+import { EXEC_ENV } from '../adapters/extra-env.js';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
 import { assertPodLive, getPod } from '../db/queries/pods.js';
@@ -47,6 +49,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
   /** The agent's own device list, read through its CLI in the container. */
   async function listDevices(pairing: DevicePairing, containerId: string): Promise<DeviceList> {
     const result = await execInContainer(docker, containerId, pairing.listCommand(), {
+      env: { ...EXEC_ENV },
       timeoutMs: 30_000,
     });
     if (result.exitCode !== 0) {
@@ -69,6 +72,14 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
   }
 
   return (app: ApiInstance) => {
+    // Open follow streams never end on their own: the server's close ends them (cleanly, with
+    // the chunked terminator), or a shutdown would wait for every reader to hang up. Awaited, so
+    // their connections are idle (and closed) by the time the server stops listening.
+    const follows = new Map<AbortController, Promise<unknown>>();
+    app.addHook('preClose', async () => {
+      for (const abort of follows.keys()) abort.abort();
+      await Promise.allSettled(follows.values());
+    });
     app.get(
       '/pods/:id/logs',
       {
@@ -96,16 +107,24 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
         });
         const abort = new AbortController();
         req.raw.on('close', () => abort.abort());
+        const res = reply.raw;
         try {
-          await followContainerLogs(docker, container.id, {
+          const following = followContainerLogs(docker, container.id, {
             tail: req.query.tail,
             signal: abort.signal,
-            onLine: (line) => reply.raw.write(`${JSON.stringify(line)}\n`),
+            // A full socket buffer pauses the Docker stream until the client reads again.
+            onLine: (line) =>
+              res.write(`${JSON.stringify(line)}\n`)
+                ? undefined
+                : once(res, 'drain', { signal: abort.signal }).catch(() => {}),
           });
+          follows.set(abort, following);
+          await following;
         } catch (err) {
           if (!abort.signal.aborted) req.log.warn({ err }, 'log stream ended with an error');
         } finally {
-          reply.raw.end();
+          follows.delete(abort);
+          res.end();
         }
         return reply;
       },
@@ -136,7 +155,10 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
             verb === 'approve'
               ? pairing.approveCommand(req.params.requestId)
               : pairing.rejectCommand(req.params.requestId);
-          const result = await execInContainer(docker, containerId, cmd, { timeoutMs: 30_000 });
+          const result = await execInContainer(docker, containerId, cmd, {
+            env: { ...EXEC_ENV },
+            timeoutMs: 30_000,
+          });
           if (result.exitCode !== 0) {
             throw new ConflictError(
               'device_request_failed',

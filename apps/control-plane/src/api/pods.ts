@@ -81,5 +81,16 @@ export function podRoutes(db: Database, pods: PodService) {
     app.post('/pods/:id/restart', power, async (req, reply) =>
       reply.code(202).send(await pods.restart(req.params.id)),
     );
+    app.post(
+      '/pods/:id/gateway-token/rotate',
+      {
+        schema: {
+          ...power.schema,
+          description:
+            'A new gateway token; the reconciler restarts the agent with it, and the old token (and every access link made with it) stops working. Recorded as GatewayTokenRotated, never with the value.',
+        },
+      },
+      async (req, reply) => reply.code(202).send(await pods.rotateGatewayToken(req.params.id)),
+    );
   };
 }

@@ -31,8 +31,10 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -68,7 +70,10 @@ export function statusFor(err: AgentPodError): number {
   if (err instanceof StartupError) return 503;
   switch (err.code) {
     case 'unauthorized':
+    case 'token_expired':
       return 401;
+    case 'rate_limited':
+      return 429;
     case 'forbidden':
       return 403;
     case 'capability_missing':
@@ -81,6 +86,22 @@ export function statusFor(err: AgentPodError): number {
 export class UnauthorizedError extends AgentPodError {
   constructor(detail = 'a valid bearer token is required') {
     super('unauthorized', detail);
+  }
+}
+
+export class TokenExpiredError extends AgentPodError {
+  constructor() {
+    super('token_expired', 'the API token has expired; create a new one (agentpod token create)');
+  }
+}
+
+/** Too many refused credentials from one client address; Retry-After says when to try again. */
+export class RateLimitedError extends AgentPodError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'rate_limited',
+      `too many failed authentications from this address; retry in ${retryAfterSeconds} s`,
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { RegistryCredential, RegistryCredentialList } from '@agentpod/shared';
 import { z } from 'zod';
 import type { RegistryCredentials } from '../registries/service.js';
 import type { ApiInstance } from './app.js';
+import { OneLine } from './schemas.js';
 
 const tags = ['registries'];
 
@@ -13,7 +14,7 @@ const RegistryParams = z.strictObject({
     .describe('`ghcr.io`, `registry.example.com:5000`, `docker.io`'),
 });
 const PutRegistryBody = z.strictObject({
-  username: z.string().min(1).max(255),
+  username: OneLine(255),
   password: z.string().min(1).max(16_384),
 });
 

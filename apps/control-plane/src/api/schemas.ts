@@ -1,5 +1,6 @@
 import {
   DnsLabel,
+  EgressPolicy,
   EventReason,
   EventType,
   PodId,
@@ -23,6 +24,15 @@ export {
   TenantPage,
 } from '@agentpod/shared';
 
+/** A name shown in lists and tables: one line, no control characters (no header or log injection). */
+export const OneLine = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters');
+
 export const PodIdParams = z.strictObject({ id: PodId });
 export const TenantIdParams = z.strictObject({ id: TenantId });
 
@@ -42,32 +52,34 @@ const PageQuery = {
 
 export const CreateTenantBody = z.strictObject({
   name: DnsLabel,
-  displayName: z.string().min(1).max(200).optional(),
+  displayName: OneLine(200).optional(),
 });
-export const UpdateTenantBody = z.strictObject({ displayName: z.string().min(1).max(200) });
+export const UpdateTenantBody = z.strictObject({ displayName: OneLine(200) });
 export const TenantListQuery = z.strictObject(PageQuery);
 
 const SecretValue = z.string().min(1).max(16_384);
 
 export const CreatePodBody = z.strictObject({
   tenantId: TenantId,
-  name: z.string().min(1).max(200).optional(),
+  name: OneLine(200).optional(),
   subdomain: Subdomain,
   agentType: z.string().min(1).max(64).default('openclaw'),
   image: ImageRef.optional(),
   config: z.record(z.string(), z.unknown()).default({}),
   secrets: z.record(z.string(), SecretValue).default({}),
   resources: PodResources.partial().strict().optional(),
+  egress: EgressPolicy.default({ mode: 'internet' }),
   desiredState: PowerState.default('running'),
 });
 
 export const UpdatePodBody = z
   .strictObject({
-    name: z.string().min(1).max(200).optional(),
+    name: OneLine(200).optional(),
     image: ImageRef.nullable().optional(),
     config: z.record(z.string(), z.unknown()).optional(),
     secrets: z.record(z.string(), SecretValue.nullable()).optional(),
     resources: PodResources.partial().strict().optional(),
+    egress: EgressPolicy.optional(),
     desiredState: PowerState.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'the body must change at least one field' });
@@ -140,5 +152,6 @@ export const LogsQuery = z.strictObject({
 
 export const DeviceRequestParams = z.strictObject({
   id: PodId,
-  requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be a device request id'),
+  // Passed as an argument to the agent's own CLI: a leading `-` would be read as an option.
+  requestId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be a device request id'),
 });

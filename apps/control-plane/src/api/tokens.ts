@@ -3,9 +3,14 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { createApiToken, listApiTokens, revokeApiToken } from '../db/queries/tokens.js';
 import type { ApiInstance } from './app.js';
+import { OneLine } from './schemas.js';
 
 const tags = ['tokens'];
-const CreateTokenBody = z.strictObject({ name: z.string().min(1).max(200) });
+const CreateTokenBody = z.strictObject({
+  name: OneLine(200),
+  /** Without it the token does not expire. */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
 const TokenIdParams = z.strictObject({ id: TokenId });
 
 /**
@@ -19,9 +24,12 @@ export function tokenRoutes(db: Database) {
       '/tokens',
       { schema: { tags, body: CreateTokenBody, response: { 201: CreatedApiToken } } },
       async (req, reply) => {
-        const { token, record } = await createApiToken(db, req.body.name);
-        const { id, name, prefix, createdAt } = record;
-        return reply.code(201).send({ id, name, prefix, createdAt, token });
+        const days = req.body.expiresInDays;
+        const { token, record } = await createApiToken(db, req.body.name, {
+          expiresAt: days ? new Date(Date.now() + days * 86_400_000) : undefined,
+        });
+        const { id, name, prefix, createdAt, expiresAt } = record;
+        return reply.code(201).send({ id, name, prefix, createdAt, expiresAt, token });
       },
     );
     app.get('/tokens', { schema: { tags, response: { 200: ApiTokenList } } }, async () => ({

@@ -150,6 +150,34 @@ describe('the live feed', () => {
     await watcher.close();
   });
 
+  it('keeps following a pod’s log across a restart of its container, repeating no line', async () => {
+    await eventually('the pod running', async () => {
+      const { body } = await cp.api<PodWithStatus>('GET', `/pods/${pod.id}`);
+      return body.status.phase === 'running' ? true : undefined;
+    });
+    const watcher = new Watcher();
+    await watcher.opened;
+    const greetings = () =>
+      watcher.messages.filter(
+        (m) =>
+          m.type === 'log' &&
+          m.podId === pod.id &&
+          m.line.text === 'stand-in agent answering on 18789',
+      ).length;
+    watcher.socket.send(JSON.stringify({ type: 'logs', podId: pod.id, tail: 1 }));
+    await watcher.until('the greeting of the running container', () =>
+      greetings() >= 1 ? true : undefined,
+    );
+    // Docker ends the log stream when the container stops; the follow goes on with its next run.
+    expect((await cp.api('POST', `/pods/${pod.id}/restart`)).status).toBe(202);
+    const seen = await watcher.until(
+      'the greeting of the restarted container, on the same follow',
+      () => (greetings() >= 2 ? greetings() : undefined),
+    );
+    expect(seen).toBe(2);
+    await watcher.close();
+  });
+
   it('answers a command it does not know with an error and stays open', async () => {
     const watcher = new Watcher();
     await watcher.opened;

@@ -78,6 +78,8 @@ export const composeProject = {
       restart: 'unless-stopped',
       // Its health prober reaches each pod at its address on the pod's own bridge network.
       network_mode: 'host',
+      // The network filter (AGENTPOD_NETWORK_POLICY) writes the host's iptables rules.
+      cap_add: ['NET_ADMIN'],
       depends_on: { postgres: { condition: 'service_healthy' } },
       environment: {
         DATABASE_URL: `postgres://agentpod:${required('POSTGRES_PASSWORD')}@127.0.0.1:${DB_PORT}/agentpod`,

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
 import type { PodEvent, PodWithStatus } from '@agentpod/shared';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { containerName, networkName, volumeName } from '../reconciler/names.js';
@@ -19,6 +19,7 @@ import {
   listNetworks,
 } from '../runtime/index.js';
 import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
+import { launchIsolatedChromium } from './chromium.js';
 import {
   CaddyProcess,
   ControlPlaneProcess,
@@ -191,10 +192,9 @@ describe('the core engine on the real stack', () => {
 
   it('pairs a real browser through the proxy: the Control UI waits for approval, the API lists, approves and rejects devices', async () => {
     const link = await cp.api<{ url: string }>('POST', `/pods/${alice.id}/access-link`);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP alice.${BASE_DOMAIN} ${bridgeGateway}`],
-    });
+    const browser = await launchIsolatedChromium([
+      `--host-resolver-rules=MAP alice.${BASE_DOMAIN} ${bridgeGateway}`,
+    ]);
     try {
       // Two browsers (separate profiles, so separate device identities): one approved, one rejected.
       const approved = await openControlUi(browser, link.body.url);
@@ -443,16 +443,6 @@ describe('the core engine on the real stack', () => {
 
 type DeviceList = { pending: Device[]; paired: Device[] };
 type Device = { requestId: string | null; deviceId: string; clientId: string | null };
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Opens the access link in a fresh browser profile; Caddy's internal CA is not trusted by it. */
 async function openControlUi(browser: Browser, url: string): Promise<BrowserContext> {

@@ -1,8 +1,12 @@
-// PostgreSQL stopped under the built `agentpod server`: every API call answers 503
-// `database_unavailable` (not 500) while it is down, the process stays up, and it recovers on
-// its own once the database is back, with no unhandled rejection on the way. The cluster is
-// this file's own: stopping the shared test server would break the other files.
+// PostgreSQL stopped under the built `agentpod server`, during a stream of writes: every API call
+// answers 503 `database_unavailable` (not 500) while it is down, the process stays up, it
+// recovers on its own once the database is back with every acknowledged write still there, and
+// no unhandled rejection on the way. Then a standby process takes over when the leader is
+// SIGKILLed. The cluster is this file's own: stopping the shared test server would break the
+// other files.
+
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +78,9 @@ interface ProblemBody {
 
 let pg: ThrowawayPostgres;
 let cp: ControlPlaneProcess;
+let standby: ControlPlaneProcess | undefined;
 let dataDir: string;
+const secretKey = randomBytes(32).toString('base64');
 
 beforeAll(async () => {
   pg = new ThrowawayPostgres();
@@ -83,6 +89,8 @@ beforeAll(async () => {
   cp = new ControlPlaneProcess({
     DATABASE_URL: pg.url,
     AGENTPOD_DATA_DIR: dataDir,
+    // Shared with the standby below: one installation, two processes.
+    AGENTPOD_SECRET_KEY: secretKey,
     AGENTPOD_POD_SUBNET_POOL: '10.219.0.0/16',
     // Other test files' labelled objects come and go while this runs: never sweep them.
     AGENTPOD_SWEEP_DRY_RUN: 'true',
@@ -92,23 +100,46 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await standby?.stop();
   await cp?.stop();
   pg?.destroy();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function readyz(): Promise<{ status: number; body: ProblemBody }> {
-  const res = await fetch(`${cp.url}/readyz`);
-  return { status: res.status, body: (await res.json()) as ProblemBody };
+async function readyz(
+  of: ControlPlaneProcess = cp,
+): Promise<{ status: number; body: ProblemBody & { role?: string } }> {
+  const res = await fetch(`${of.url}/readyz`);
+  return { status: res.status, body: (await res.json()) as ProblemBody & { role?: string } };
 }
 
 describe('a database outage under a running control plane', () => {
   const tenants: Record<string, string> = {};
+  /** Tenants whose creation the API acknowledged (201), before, during or after the outage. */
+  const acknowledged: string[] = [];
+  /** Every other answer the writers got: each must be a 503 database_unavailable. */
+  const refused: string[] = [];
+  let writing = true;
+  let writers: Promise<void>[] = [];
 
   it('answers every call with 503 database_unavailable and stays up', async () => {
     const before = await cp.api<{ id: string }>('POST', '/tenants', { name: 'before-outage' });
     expect(before.status).toBe(201);
     tenants.before = before.body.id;
+    // Two writers keep creating tenants through the whole outage.
+    writers = [0, 1].map(async (w) => {
+      for (let n = 0; writing; n++) {
+        const res = await cp
+          .api<ProblemBody & { id: string }>('POST', '/tenants', { name: `load-${w}-${n}` })
+          .catch((err: Error) => ({ status: 0, body: { code: err.message } as ProblemBody }));
+        if (res.status === 201) acknowledged.push((res.body as { id: string }).id);
+        else refused.push(`${res.status} ${res.body.code}`);
+        if (res.status !== 201) await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    await eventually('a few writes to go through', () =>
+      acknowledged.length >= 5 ? true : undefined,
+    );
 
     pg.stop();
     const down = await eventually('the API to answer 503', async () => {
@@ -135,11 +166,21 @@ describe('a database outage under a running control plane', () => {
     expect((await cp.api('GET', '/pods')).status).toBe(503);
   });
 
-  it('recovers on its own once PostgreSQL is back', async () => {
+  it('recovers on its own once PostgreSQL is back, with every acknowledged write', async () => {
     pg.start();
     await eventually('the API to answer 200 again', async () =>
       (await cp.api('GET', '/pods')).status === 200 ? true : undefined,
     );
+    const ackedBeforeRestart = acknowledged.length;
+    await eventually('the writers to go through again', () =>
+      acknowledged.length > ackedBeforeRestart + 5 ? true : undefined,
+    );
+    writing = false;
+    await Promise.all(writers);
+    expect(new Set(refused)).toEqual(new Set(['503 database_unavailable']));
+    for (const id of acknowledged) {
+      expect((await cp.api('GET', `/tenants/${id}`)).status).toBe(200);
+    }
     const after = await cp.api<{ id: string }>('POST', '/tenants', { name: 'after-outage' });
     expect(after.status).toBe(201);
     for (const id of [tenants.before, after.body.id]) {
@@ -151,5 +192,39 @@ describe('a database outage under a running control plane', () => {
     );
     expect(cp.running).toBe(true);
     expect(cp.output).not.toMatch(/unhandled ?rejection/i);
+  });
+});
+
+describe('a leader process killed with a standby beside it', () => {
+  it('hands the reconciler to the standby within the leadership retry interval', async () => {
+    const standbyDir = mkdtempSync(join(tmpdir(), 'agentpod-outage-standby-'));
+    standby = new ControlPlaneProcess({
+      DATABASE_URL: pg.url,
+      AGENTPOD_DATA_DIR: standbyDir,
+      AGENTPOD_SECRET_KEY: secretKey,
+      AGENTPOD_POD_SUBNET_POOL: '10.219.0.0/16',
+      AGENTPOD_SWEEP_DRY_RUN: 'true',
+    });
+    try {
+      await standby.start();
+      standby.token = cp.token;
+      expect((await readyz(cp)).body.role).toBe('leader');
+      expect(await readyz(standby)).toMatchObject({ status: 200, body: { role: 'standby' } });
+      const killedAt = Date.now();
+      await cp.kill();
+      await eventually(
+        'the standby to lead',
+        async () =>
+          (await readyz(standby as ControlPlaneProcess)).body.role === 'leader' ? true : undefined,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      const takeoverMs = Date.now() - killedAt;
+      // Its API was up all along; now it reconciles too.
+      expect((await standby.api('GET', '/tenants')).status).toBe(200);
+      console.info(`takeover figures: the standby led ${takeoverMs} ms after the leader's SIGKILL`);
+    } finally {
+      await standby.stop();
+      rmSync(standbyDir, { recursive: true, force: true });
+    }
   });
 });

@@ -106,6 +106,11 @@ describe('a fresh Docker host, on the embedded defaults', () => {
     const raw = await docker.docker.getContainer(container?.id ?? '').inspect();
     expect(raw.HostConfig.NetworkMode).toBe('host');
     expect(raw.HostConfig.CapDrop).toEqual(['ALL']);
+    // Its json-file log is rotated like the pods' (Caddy logs every refused request).
+    expect(raw.HostConfig.LogConfig).toEqual({
+      Type: 'json-file',
+      Config: { 'max-size': '10m', 'max-file': '3' },
+    });
     expect(cp.output).toContain(`"baseDomain":"${domain()}"`);
     expect((await fetch(`${cp.url}/readyz`)).status).toBe(200);
   });

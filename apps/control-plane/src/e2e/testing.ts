@@ -88,7 +88,14 @@ export class InProcessControlPlane {
   static async start(env: Record<string, string>): Promise<InProcessControlPlane> {
     let token = '';
     const server = await startServer(
-      loadConfig({ AGENTPOD_PORT: '0', AGENTPOD_PROXY: 'none', ...env }),
+      loadConfig({
+        AGENTPOD_PORT: '0',
+        AGENTPOD_PROXY: 'none',
+        // Rules on the shared host outlive a test's control plane: a test that wants the
+        // network filter asks for it (network/network-filter.int.test.ts).
+        AGENTPOD_NETWORK_POLICY: 'off',
+        ...env,
+      }),
       createLogger('silent'),
       {
         announce: (line) => {
@@ -132,7 +139,13 @@ export class ControlPlaneProcess {
     // A restart prints a new URL (and no new token): read only this run's output.
     this.output = '';
     const child = spawn(process.execPath, [CLI, 'server'], {
-      env: { ...process.env, AGENTPOD_PORT: '0', AGENTPOD_LOG_LEVEL: 'info', ...this.env },
+      env: {
+        ...process.env,
+        AGENTPOD_PORT: '0',
+        AGENTPOD_LOG_LEVEL: 'info',
+        AGENTPOD_NETWORK_POLICY: 'off',
+        ...this.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -158,6 +171,11 @@ export class ControlPlaneProcess {
   get running(): boolean {
     const child = this.child;
     return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** The exit code once exited (null while running, or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
   }
 
   /** SIGKILL: no shutdown hooks, exactly like a crash or an OOM kill. */

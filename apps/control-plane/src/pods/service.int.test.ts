@@ -49,7 +49,9 @@ describe('secrets revealed on create', () => {
     const password = created.revealedSecrets.adminPassword ?? '';
     expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The stored (encrypted) secret is that password; the pod as read back has names only.
-    expect(box.decryptAll(await getPodSecrets(db.db, created.id)).adminPassword).toBe(password);
+    expect(
+      box.decryptPodSecrets(created.id, await getPodSecrets(db.db, created.id)).adminPassword,
+    ).toBe(password);
     const read = await getPod(db.db, created.id);
     expect(read).not.toHaveProperty('revealedSecrets');
     expect(JSON.stringify(read)).not.toContain(password);

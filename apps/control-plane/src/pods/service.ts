@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type {
   AgentAdapter,
   CreatedPod,
+  EgressPolicy,
   PodResources,
   PodWithStatus,
   PowerState,
 } from '@agentpod/shared';
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
+import { newId } from '../db/ids.js';
+import { recordEvent } from '../db/queries/events.js';
 import {
   assertPodLive,
   createPod,
@@ -18,7 +21,7 @@ import {
   requestPodDeletion,
   updatePod,
 } from '../db/queries/pods.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { AgentPodError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { volumeName } from '../reconciler/names.js';
 import type { AdapterLookup } from '../reconciler/reconcile.js';
 import { parseImageRef } from '../runtime/image-ref.js';
@@ -43,6 +46,7 @@ export interface CreatePodInput {
   config: Record<string, unknown>;
   secrets: Record<string, string>;
   resources?: Partial<PodResources> | undefined;
+  egress?: EgressPolicy | undefined;
   desiredState: PowerState;
 }
 
@@ -54,6 +58,7 @@ export interface UpdatePodInput {
   /** A value sets the secret, null removes it. */
   secrets?: Record<string, string | null> | undefined;
   resources?: Partial<PodResources> | undefined;
+  egress?: EgressPolicy | undefined;
   desiredState?: PowerState | undefined;
 }
 
@@ -62,6 +67,9 @@ export interface UpdatePodInput {
  * writes desired state (bumping the generation) and wakes the reconciler. It does no Docker
  * work itself.
  */
+/** The adapter-generated secret that signs browsers in to the agent (OpenClaw's gateway). */
+const GATEWAY_TOKEN = 'gatewayToken';
+
 export class PodService {
   constructor(private readonly deps: PodServiceDeps) {}
 
@@ -79,7 +87,10 @@ export class PodService {
     const plain: Record<string, string> = { ...input.secrets };
     for (const name of adapter.generatedSecrets)
       plain[name] = randomBytes(32).toString('base64url');
+    // Chosen here: the secrets are encrypted bound to the pod's id before its row exists.
+    const id = newId('pod');
     const pod = await createPod(this.deps.db, {
+      id,
       tenantId: input.tenantId,
       name: input.name ?? input.subdomain,
       subdomain: input.subdomain,
@@ -87,8 +98,9 @@ export class PodService {
       image: input.image ?? null,
       config,
       resources: { ...adapter.defaultResources, ...input.resources },
+      egress: input.egress ?? { mode: 'internet' },
       desiredState: input.desiredState,
-      secrets: this.encryptAll(plain),
+      secrets: this.deps.secrets.encryptPodSecrets(id, plain),
     });
     this.deps.notify(pod.id);
     const revealed = adapter.revealedSecrets ?? [];
@@ -107,6 +119,7 @@ export class PodService {
       image: input.image,
       desiredState: input.desiredState,
       resources: input.resources && { ...current.resources, ...input.resources },
+      egress: input.egress,
     };
     if (input.config)
       patch.config = validateConfig(adapter, mergePatch(current.config, input.config));
@@ -117,7 +130,7 @@ export class PodService {
       );
       checkSecretNames(adapter, input.secrets);
       patch.secrets = {
-        set: this.encryptAll(set),
+        set: this.deps.secrets.encryptPodSecrets(id, set),
         unset: Object.keys(input.secrets).filter((k) => input.secrets?.[k] === null),
       };
     }
@@ -165,9 +178,37 @@ export class PodService {
     return pod;
   }
 
+  /**
+   * Replaces the adapter's generated gateway token. The secret change bumps the generation,
+   * so the reconciler rewrites the agent's configuration and recreates its container.
+   */
+  async rotateGatewayToken(id: string): Promise<PodWithStatus> {
+    const current = await this.live(id);
+    const adapter = this.adapterFor(current.agentType);
+    if (!adapter.generatedSecrets.includes(GATEWAY_TOKEN))
+      throw new AgentPodError(
+        'capability_missing',
+        `agent type ${adapter.id} does not support gateway token rotation`,
+      );
+    const value = randomBytes(32).toString('base64url');
+    const pod = await updatePod(this.deps.db, id, {
+      secrets: {
+        set: this.deps.secrets.encryptPodSecrets(id, { [GATEWAY_TOKEN]: value }),
+        unset: [],
+      },
+    });
+    await recordEvent(this.deps.db, {
+      podId: id,
+      reason: 'GatewayTokenRotated',
+      message: 'the gateway token was replaced; links made with the old one stop working',
+    });
+    this.deps.notify(id);
+    return pod;
+  }
+
   /** Decrypted secrets, for server-side use only (access links); never returned by the API. */
   async secretsOf(id: string): Promise<Record<string, string>> {
-    return this.deps.secrets.decryptAll(await getPodSecrets(this.deps.db, id));
+    return this.deps.secrets.decryptPodSecrets(id, await getPodSecrets(this.deps.db, id));
   }
 
   adapterFor(agentType: string): AgentAdapter {
@@ -187,12 +228,6 @@ export class PodService {
     const pod = await getPod(this.deps.db, id);
     assertPodLive(pod);
     return pod;
-  }
-
-  private encryptAll(values: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(
-      Object.entries(values).map(([k, v]) => [k, this.deps.secrets.encrypt(v)]),
-    );
   }
 }
 

@@ -1,7 +1,12 @@
 import type { EventReason, EventType, PodWithStatus } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
-import { countRestart, releasePodSubnet, writePodStatus } from '../db/queries/pods.js';
+import {
+  countRestart,
+  deletePodSecrets,
+  releasePodSubnet,
+  writePodStatus,
+} from '../db/queries/pods.js';
 import {
   createContainer,
   DockerConflictError,
@@ -15,6 +20,7 @@ import {
   removeVolume,
   startContainer,
   stopContainer,
+  updateRestartPolicy,
 } from '../runtime/index.js';
 import { ensurePodImage, type ImageDeps } from './image.js';
 import { containerName, networkName, volumeName } from './names.js';
@@ -32,6 +38,11 @@ export interface ExecuteDeps {
   image: ImageDeps;
   /** Labels every object this installation makes (see ownershipLabels). */
   installationId: string;
+  /**
+   * Aborted once this process no longer leads (reason: a LeadershipLostError). Checked before
+   * every Docker mutation: another leader may be acting on the same pod by then.
+   */
+  fence?: AbortSignal;
 }
 
 export interface ExecutionTarget {
@@ -63,8 +74,10 @@ export async function executeActions(
   let pinnedImage: string | null = null;
   const labels = ownershipLabels(pod, deps.installationId);
   const writeConfig = (id: string) => writeConfigFiles(docker, id, needSpec(), event);
+  const stillLeading = () => deps.fence?.throwIfAborted();
 
   for (const action of actions) {
+    stillLeading();
     switch (action.type) {
       case 'ensureNetwork': {
         const subnet = target.subnet;
@@ -103,6 +116,7 @@ export async function executeActions(
           // Stop first, with the grace period: a forced removal is a SIGKILL, and the agent
           // would leave locks and leases behind in the state volume for its successor.
           await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+          stillLeading();
           await removeContainer(docker, containerId, { force: true });
         }
         deps.resetHealth(pod.id);
@@ -133,6 +147,7 @@ export async function executeActions(
       case 'startContainer': {
         const id = containerId ?? containerName(pod.id);
         await writeConfig(id);
+        stillLeading();
         await startContainer(docker, id);
         deps.resetHealth(pod.id);
         await event('Started', 'container started');
@@ -148,7 +163,9 @@ export async function executeActions(
           // Stop, files, start rather than `docker restart`: a pod that went unhealthy because
           // its tenant changed a managed key (a loopback bind) comes back with it put right.
           await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+          stillLeading();
           await writeConfig(containerId);
+          stillLeading();
           await startContainer(docker, containerId);
         }
         deps.resetHealth(pod.id);
@@ -161,6 +178,9 @@ export async function executeActions(
           action.reason === 'unhealthy' ? 'warning' : 'normal',
         );
         break;
+      case 'setRestartPolicy':
+        if (containerId) await updateRestartPolicy(docker, containerId, action.policy);
+        break;
       case 'removeNetwork':
         await removeNetwork(docker, networkName(pod.id));
         break;
@@ -169,6 +189,8 @@ export async function executeActions(
         await event('Purged', `state volume ${volumeName(pod.id)} removed`);
         break;
       case 'finishDeletion':
+        // The agent is gone: nothing will ever need its keys again.
+        await deletePodSecrets(db, pod.id);
         await writePodStatus(db, pod.id, {
           phase: 'deleted',
           containerId: null,

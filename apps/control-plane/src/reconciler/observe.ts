@@ -36,6 +36,7 @@ export async function observePod(
         running: container.state.running,
         specHash: container.labels[LABEL_SPEC_HASH] ?? null,
         startedAt: container.state.startedAt,
+        restartPolicy: container.restartPolicy,
       },
       health,
     },

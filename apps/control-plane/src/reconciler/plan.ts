@@ -9,6 +9,8 @@ export interface DesiredPod {
   restartRequestedAt: Date | null;
   /** Null while deleting: nothing is rendered for a pod on its way out. */
   spec: PodSpec | null;
+  /** Crash-loop back-off (crash-loop.ts): AgentPod holds the restarts, and is waiting. */
+  backOff?: { holdRestarts: boolean; waiting: boolean };
 }
 
 /** What Docker (and the prober) reported for the pod's objects. */
@@ -20,6 +22,8 @@ export interface ObservedPod {
     running: boolean;
     specHash: string | null;
     startedAt: Date | null;
+    /** Docker's restart policy on the container (absent: the spec's `unless-stopped`). */
+    restartPolicy?: string;
   } | null;
   /** From the health prober; 'unhealthy' means its failure threshold was crossed. */
   health: 'unknown' | 'healthy' | 'unhealthy';
@@ -34,6 +38,8 @@ export type Action =
   | { type: 'startContainer' }
   | { type: 'stopContainer' }
   | { type: 'restartContainer'; reason: 'requested' | 'unhealthy' }
+  /** Crash-loop back-off: `no` while AgentPod holds the restarts, `unless-stopped` after. */
+  | { type: 'setRestartPolicy'; policy: 'no' | 'unless-stopped' }
   | { type: 'removeContainer'; reason: 'specChanged' | 'deleting' }
   | { type: 'removeNetwork' }
   | { type: 'removeVolume' }
@@ -70,8 +76,14 @@ export function plan(desired: DesiredPod, observed: ObservedPod): Action[] {
     actions.push({ type: 'createContainer' }, { type: 'startContainer' });
     return actions;
   }
+  const hold = desired.backOff?.holdRestarts ?? false;
+  const policy = container.restartPolicy ?? 'unless-stopped';
+  if (hold && policy !== 'no') actions.push({ type: 'setRestartPolicy', policy: 'no' });
+  if (!hold && policy === 'no')
+    actions.push({ type: 'setRestartPolicy', policy: 'unless-stopped' });
   if (!container.running) {
-    actions.push({ type: 'startContainer' });
+    // A crash-looping agent waits out its back-off: never a hot loop of starts.
+    if (!desired.backOff?.waiting) actions.push({ type: 'startContainer' });
     return actions;
   }
   const requested = desired.restartRequestedAt;

@@ -9,6 +9,17 @@ export class TerminalError extends Error {
   }
 }
 
+/**
+ * Thrown when this process lost leadership (or is stepping down) before a Docker mutation: the
+ * next leader reconciles the pod from scratch, so this is neither retried nor recorded.
+ */
+export class LeadershipLostError extends Error {
+  constructor(message = 'this control plane no longer leads: the next leader takes over') {
+    super(message);
+    this.name = 'LeadershipLostError';
+  }
+}
+
 export type ReconcileResult = { requeueAfterMs?: number } | undefined;
 
 export interface WorkQueueOptions {
@@ -23,13 +34,20 @@ export interface WorkQueueOptions {
  * A de-duplicating work queue of ids (controller-runtime's workqueue, small). An id is never
  * handled by two workers at once: added while it runs, it is marked dirty and handled again
  * right after. One switch decides what follows a run: success forgets the failure count,
- * `requeueAfterMs` schedules a check, a TerminalError is dropped, anything else backs off.
+ * `requeueAfterMs` schedules a check, a TerminalError is dropped, a LeadershipLostError is left
+ * to the next leader, anything else backs off; `add` waits out a backoff, `addNow` does not.
  */
 export class WorkQueue {
   private readonly pending = new Set<string>();
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Delayed adds: when each is due, and whether it is a failure's backoff. */
+  private readonly timers = new Map<
+    string,
+    { timer: NodeJS.Timeout; at: number; backoff: boolean }
+  >();
+  /** Dirty ids whose rerun is for a changed desired state: it skips the backoff. */
+  private readonly urgent = new Set<string>();
   private readonly failures = new Map<string, number>();
   private active = 0;
   private stopped = true;
@@ -48,15 +66,50 @@ export class WorkQueue {
   /** Stops taking work and waits for the running handlers to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
+    this.urgent.clear();
     await this.idle();
   }
 
+  /**
+   * Something may have changed (an event, a resync): handle the id soon. An id backing off after
+   * a failure waits for its retry: events and resyncs would otherwise retry it at once, forever.
+   */
   add(id: string): void {
-    const timer = this.timers.get(id);
-    if (timer) {
-      clearTimeout(timer);
+    if (this.timers.get(id)?.backoff) return;
+    this.enqueue(id);
+  }
+
+  /**
+   * The pod's desired state changed (an API write): handle it at once, backoff or not, and count
+   * its failures from zero: the old ones were about a spec that no longer exists.
+   */
+  addNow(id: string): void {
+    this.failures.delete(id);
+    if (this.running.has(id)) this.urgent.add(id);
+    this.enqueue(id);
+  }
+
+  /** Adds the id after a delay, unless it is added sooner. An earlier deadline wins. */
+  addAfter(id: string, delayMs: number, backoff = false): void {
+    if (this.stopped || this.pending.has(id)) return;
+    const at = Date.now() + delayMs;
+    const existing = this.timers.get(id);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      this.enqueue(id);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(id, { timer, at, backoff });
+  }
+
+  private enqueue(id: string): void {
+    const delayed = this.timers.get(id);
+    if (delayed) {
+      clearTimeout(delayed.timer);
       this.timers.delete(id);
     }
     if (this.running.has(id)) {
@@ -65,17 +118,6 @@ export class WorkQueue {
     }
     this.pending.add(id);
     this.pump();
-  }
-
-  /** Adds the id after a delay, unless it is added sooner. An earlier deadline wins. */
-  addAfter(id: string, delayMs: number): void {
-    if (this.stopped || this.pending.has(id) || this.timers.has(id)) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      this.add(id);
-    }, delayMs);
-    timer.unref();
-    this.timers.set(id, timer);
   }
 
   isRunning(id: string): boolean {
@@ -112,7 +154,9 @@ export class WorkQueue {
       this.failures.delete(id);
       if (result?.requeueAfterMs !== undefined) this.addAfter(id, result.requeueAfterMs);
     } catch (err) {
-      if (err instanceof TerminalError) {
+      if (err instanceof LeadershipLostError) {
+        // Not the pod's failure: whoever leads next reconciles it.
+      } else if (err instanceof TerminalError) {
         this.failures.delete(id);
         this.opts.onError(id, err, null);
       } else {
@@ -120,12 +164,15 @@ export class WorkQueue {
         this.failures.set(id, n);
         const delay = Math.min(this.opts.backoff.baseMs * 2 ** (n - 1), this.opts.backoff.maxMs);
         this.opts.onError(id, err, delay);
-        this.addAfter(id, delay);
+        this.addAfter(id, delay, true);
       }
     } finally {
       this.running.delete(id);
       this.active--;
-      if (this.dirty.delete(id)) this.add(id);
+      if (this.dirty.delete(id)) {
+        if (this.urgent.delete(id)) this.addNow(id);
+        else this.add(id);
+      }
       this.pump();
     }
   }

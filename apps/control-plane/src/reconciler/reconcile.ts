@@ -11,8 +11,15 @@ import {
   writePodStatus,
 } from '../db/queries/pods.js';
 import { NotFoundError } from '../errors.js';
-import { type ContainerView, type DockerHost, listNetworks } from '../runtime/index.js';
+import {
+  type ContainerLogs,
+  type ContainerView,
+  type DockerHost,
+  isDockerNotAnswering,
+  listNetworks,
+} from '../runtime/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import { backOffMessage, type CrashLoopState, type CrashLoopTracker } from './crash-loop.js';
 import { type ExecuteDeps, executeActions } from './execute.js';
 import { accountExit, type ExitHint, type ExitMark, exitEvent } from './exits.js';
 import { type ImageDeps, ImageNotReady } from './image.js';
@@ -46,8 +53,14 @@ export interface ReconcileDeps {
   stopTimeoutSeconds: number;
   image: ImageDeps;
   installationId: string;
+  /** json-file log rotation for pod containers; Docker's own default (none) is never used. */
+  containerLogs?: ContainerLogs;
   /** The exit code of the pod's container's last `die` event, if one was seen. */
   exitHints?: (podId: string) => ExitHint | undefined;
+  /** Crash-loop back-off; without it Docker's restart policy alone restarts crashed agents. */
+  crashLoop?: CrashLoopTracker;
+  /** Aborted when this process stops leading: no Docker mutation may follow (execute.ts). */
+  fence?: AbortSignal;
 }
 
 /** While the agent is starting or its health is unknown, look again this soon. */
@@ -79,6 +92,8 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   };
 
   const before = await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
+  const crash = observeCrashLoop(deps, pod, before.container);
+  if (crash) desired.backOff = { holdRestarts: crash.holdRestarts, waiting: !!crash.backOffUntil };
   const actions = plan(desired, before.observed);
   const executeDeps: ExecuteDeps = {
     db: deps.db,
@@ -87,6 +102,7 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     resetHealth: (id) => deps.health.reset(id),
     image: deps.image,
     installationId: deps.installationId,
+    fence: deps.fence,
   };
   // The one outcome of executing that is not an error: the image is not there yet.
   let notReady: ImageNotReady | null = null;
@@ -111,8 +127,21 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
       ? 'starting'
       : after.observed.health
     : 'unknown';
+  // Its own exits are not crashes; a container it just made has no past to count from.
+  if (actions.some((a) => OWN_EXITS.has(a.type) || a.type === 'createContainer')) {
+    deps.crashLoop?.ownExit(pod.id, crashView(view));
+  }
   // An exit AgentPod did not cause is news, even one that happened while it was not looking.
   const lastExit = await accountForExits(deps, pod, view, actions);
+  const backingOff = crash?.backOffUntil && !running ? crash : null;
+  if (backingOff?.newCrash) {
+    await recordEvent(deps.db, {
+      podId: pod.id,
+      type: 'warning',
+      reason: 'BackOff',
+      message: `${backOffMessage(backingOff.delayMs)}: it exited ${backingOff.crashes} times without running for ${Math.round((deps.crashLoop?.resetAfterMs ?? 0) / 1000)} s`,
+    });
+  }
   await writePodStatus(deps.db, pod.id, {
     ...(lastExit !== undefined && { lastExit }),
     // Usage is only for running pods; the stats collector writes it.
@@ -122,14 +151,42 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     ipAddress: view?.networks[networkName(pod.id)] || null,
     specHash: after.observed.container?.specHash ?? null,
     health,
-    lastError: notReady?.message ?? null,
+    lastError: notReady?.message ?? (backingOff ? backOffMessage(backingOff.delayMs) : null),
     observedGeneration: pod.generation,
   });
+  if (backingOff?.backOffUntil) {
+    return { requeueAfterMs: Math.max(0, backingOff.backOffUntil.getTime() - Date.now()) + 50 };
+  }
   if (notReady)
     return notReady.retryInMs === null ? undefined : { requeueAfterMs: notReady.retryInMs };
   const settling =
     !deleting && pod.desiredState === 'running' && (!running || health !== 'healthy');
   return settling ? { requeueAfterMs: SETTLING_RECHECK_MS } : undefined;
+}
+
+/** The crash-loop state of a pod that should run; a stopped or deleted pod starts afresh. */
+function observeCrashLoop(
+  deps: ReconcileDeps,
+  pod: PodWithStatus,
+  view: ContainerView | null,
+): CrashLoopState | null {
+  if (!deps.crashLoop) return null;
+  if (pod.deletedAt || pod.desiredState !== 'running') {
+    deps.crashLoop.forget(pod.id);
+    return null;
+  }
+  return deps.crashLoop.observe(pod.id, crashView(view), new Date());
+}
+
+function crashView(view: ContainerView | null) {
+  return (
+    view && {
+      id: view.id,
+      running: view.state.running,
+      startedAt: view.state.startedAt,
+      finishedAt: view.state.finishedAt,
+    }
+  );
 }
 
 /** Exits AgentPod causes itself: stopping, restarting or replacing the container. */
@@ -217,7 +274,7 @@ async function renderSpec(
       `the pod's config no longer matches the ${adapter.id} schema: ${parsed.error.message}`,
     );
   }
-  const secrets = deps.secrets.decryptAll(await getPodSecrets(deps.db, pod.id));
+  const secrets = deps.secrets.decryptPodSecrets(pod.id, await getPodSecrets(deps.db, pod.id));
   const plan = adapter.render(
     {
       id: pod.id,
@@ -234,7 +291,7 @@ async function renderSpec(
       secrets,
     },
   );
-  return buildPodSpec(pod, plan, deps.installationId);
+  return buildPodSpec(pod, plan, deps.installationId, deps.containerLogs);
 }
 
 /**
@@ -248,6 +305,7 @@ export async function recordReconcileFailure(
   retryInMs: number | null,
 ): Promise<void> {
   const message = err instanceof Error ? err.message : String(err);
+  if (isDockerNotAnswering(err)) return recordDockerNotAnswering(db, podId, message);
   try {
     const pod = await getPod(db, podId);
     await writePodStatus(db, podId, {
@@ -261,6 +319,34 @@ export async function recordReconcileFailure(
       reason: 'ReconcileFailed',
       message:
         retryInMs === null ? message : `${message} (retrying in ${Math.ceil(retryInMs / 1000)} s)`,
+    });
+  } catch (inner) {
+    if (!(inner instanceof NotFoundError)) throw inner;
+  }
+}
+
+const NOT_ANSWERING = 'Docker is not answering';
+
+/**
+ * A reconcile that found Docker not answering changed nothing (a timeout is never read as
+ * "missing"). The pod says so in lastError, and gets one DockerNotAnswering event per outage,
+ * not one per failed call: the event is written only when lastError did not say so already.
+ * The next reconcile that reaches Docker clears lastError, which ends the outage for the pod.
+ */
+async function recordDockerNotAnswering(
+  db: Database,
+  podId: string,
+  detail: string,
+): Promise<void> {
+  try {
+    const pod = await getPod(db, podId);
+    await writePodStatus(db, podId, { lastError: `${NOT_ANSWERING} (${detail})` });
+    if (pod.status.lastError?.startsWith(NOT_ANSWERING)) return;
+    await recordEvent(db, {
+      podId,
+      type: 'warning',
+      reason: 'DockerNotAnswering',
+      message: `${NOT_ANSWERING}: ${detail}; nothing is changed until it answers again`,
     });
   } catch (inner) {
     if (!(inner instanceof NotFoundError)) throw inner;

@@ -3,13 +3,14 @@ import { type Logger, LoopLog } from '../logger.js';
 import {
   type DockerEvent,
   DockerEventStream,
+  type DockerOutage,
   LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
 } from '../runtime/index.js';
 import type { ExitHint } from './exits.js';
 import type { Leadership } from './leader.js';
-import { WorkQueue } from './queue.js';
+import { LeadershipLostError, WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcilePod, recordReconcileFailure } from './reconcile.js';
 
 export interface ReconcilerOptions {
@@ -37,9 +38,16 @@ export class Reconciler {
   private resyncTimer: NodeJS.Timeout | undefined;
   private leaderTimer: NodeJS.Timeout | undefined;
   private leading = false;
+  /**
+   * Aborted the moment this term of leadership ends: every reconcile checks it before each Docker
+   * mutation, so one still running after a step-down cannot fight the next leader.
+   */
+  private term = new AbortController();
   private stopped = true;
   private readonly resyncLog: LoopLog;
   private readonly campaignLog: LoopLog;
+  private unwatchOutage: (() => void) | undefined;
+  private outageSince: Date | undefined;
   /** Exit codes from `die` events, by pod: a detail the reconcile cannot read afterwards. */
   private readonly exitHints = new Map<string, ExitHint>();
 
@@ -54,7 +62,7 @@ export class Reconciler {
     const reconcileDeps = { ...deps, exitHints: (id: string) => this.exitHints.get(id) };
     const reconcile = async (id: string) => {
       try {
-        return await reconcilePod(reconcileDeps, id);
+        return await reconcilePod({ ...reconcileDeps, fence: this.term.signal }, id);
       } finally {
         opts.onReconciled?.(id);
       }
@@ -81,6 +89,7 @@ export class Reconciler {
         deps.logger.info({ state }, 'docker event stream');
         // Events missed while disconnected are gone: a resync catches up on them.
         if (state === 'connected' && this.leading) void this.resync();
+        if (state === 'disconnected') deps.crashLoop?.dockerWasAway();
       },
       reconnectDelayMs: { min: 500, max: 10_000 },
     });
@@ -95,15 +104,25 @@ export class Reconciler {
     void this.campaign();
   }
 
+  /**
+   * Takes no new work, lets the reconciles in flight finish, then releases leadership. Bounded by
+   * the caller (the server's shutdown deadline): a process that exits mid-reconcile is a crash,
+   * which the next leader's level-triggered reconcile repairs.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.leaderTimer);
-    await this.stepDown();
+    await this.stepDown('stopping');
     await this.leadership.release();
   }
 
-  /** An API write changed the pod's desired state. */
+  /** An API write changed the pod's desired state: at once, even while it backs off. */
   notify(podId: string): void {
+    if (this.leading) this.queue.addNow(podId);
+  }
+
+  /** Something about the pod may have changed (its health): soon, but after any backoff. */
+  wake(podId: string): void {
     if (this.leading) this.queue.add(podId);
   }
 
@@ -112,9 +131,16 @@ export class Reconciler {
     return this.queue.idle();
   }
 
-  async resync(): Promise<void> {
+  /**
+   * Queues every pod. A pod that is backing off after a failure waits its turn, unless `now`:
+   * the failures had one cause that is gone (Docker answers again), so none is the pod's own.
+   */
+  async resync({ now = false }: { now?: boolean } = {}): Promise<void> {
     try {
-      for (const id of await listPodIdsToReconcile(this.deps.db)) this.queue.add(id);
+      for (const id of await listPodIdsToReconcile(this.deps.db)) {
+        if (now) this.queue.addNow(id);
+        else this.queue.add(id);
+      }
       this.resyncLog.succeeded();
     } catch (err) {
       this.resyncLog.failed(err);
@@ -124,7 +150,7 @@ export class Reconciler {
   /** Called by the leadership when its connection is lost. */
   lostLeadership(err: Error): void {
     this.deps.logger.error({ err: err.message }, 'lost reconciler leadership');
-    this.stepDown()
+    this.stepDown('lost')
       .then(() => this.campaign())
       .catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not step down'));
   }
@@ -147,23 +173,48 @@ export class Reconciler {
 
   private stepUp(): void {
     this.leading = true;
+    this.term = new AbortController();
     this.deps.logger.info('this control plane now runs the reconciler');
     this.queue.start();
     this.events.start();
     for (const task of this.leaderTasks) task.start();
+    this.unwatchOutage = this.deps.docker.onOutageChange((outage) => this.onDockerOutage(outage));
     void this.resync();
     this.resyncTimer = setInterval(() => void this.resync(), this.opts.resyncIntervalMs);
     this.resyncTimer.unref();
   }
 
-  private async stepDown(): Promise<void> {
+  /**
+   * `lost`: another process may lead already, so reconciles in flight are fenced at once.
+   * `stopping`: the lock is still ours until released, so they may finish first.
+   */
+  private async stepDown(why: 'lost' | 'stopping'): Promise<void> {
     if (!this.leading) return;
     this.leading = false;
+    if (why === 'lost') this.term.abort(new LeadershipLostError());
     clearInterval(this.resyncTimer);
+    this.unwatchOutage?.();
+    // No new reconcile from here on (not even a requeue coming due); the running ones finish.
+    const queueStopped = this.queue.stop();
     // Awaited: start() on a stream that is still stopping would return early and never listen.
     await this.events.stop();
     for (const task of this.leaderTasks) await task.stop();
-    await this.queue.stop();
+    await queueStopped;
+    this.term.abort(new LeadershipLostError());
+  }
+
+  /** Logged once per outage; pods that backed off during it are retried at once when it ends. */
+  private onDockerOutage(outage: DockerOutage | null): void {
+    if (outage) {
+      this.outageSince = outage.since;
+      this.deps.logger.error({ err: outage.error.message }, 'Docker is not answering');
+      return;
+    }
+    this.deps.crashLoop?.dockerWasAway();
+    const seconds = this.outageSince ? (Date.now() - this.outageSince.getTime()) / 1000 : 0;
+    this.deps.logger.info({ afterSeconds: Math.round(seconds) }, 'Docker is answering again');
+    this.outageSince = undefined;
+    void this.resync({ now: true });
   }
 
   private onDockerEvent(event: DockerEvent): void {

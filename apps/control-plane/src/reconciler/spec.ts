@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ContainerPlan, PlannedFile, Pod } from '@agentpod/shared';
 import { stringify } from 'safe-stable-stringify';
 import {
+  type ContainerLogs,
   type ContainerSpec,
+  DEFAULT_CONTAINER_LOGS,
   LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
@@ -40,7 +42,13 @@ export function ownershipLabels(
  * resource limits, no capabilities, no privilege escalation, an init process, and a restart
  * policy so Docker itself revives a crashed agent even while the control plane is down.
  */
-export function buildPodSpec(pod: Pod, plan: ContainerPlan, installationId: string): PodSpec {
+export function buildPodSpec(
+  pod: Pod,
+  plan: ContainerPlan,
+  installationId: string,
+  logs: ContainerLogs = DEFAULT_CONTAINER_LOGS,
+): PodSpec {
+  const owner = ownerOf(plan.user);
   const container: ContainerSpec = {
     name: containerName(pod.id),
     // Stable across recreates: agents that lease their state directory by host and pid (the
@@ -63,6 +71,18 @@ export function buildPodSpec(pod: Pod, plan: ContainerPlan, installationId: stri
     securityOpt: ['no-new-privileges:true'],
     init: true,
     restartPolicy: 'unless-stopped',
+    // Part of the hash on purpose: a changed rotation setting reaches every pod, by a recreate.
+    logs,
+    // Only where the adapter declares what its agent writes outside the state volume.
+    ...(plan.filesystem?.readOnlyRoot && {
+      readonlyRootfs: true,
+      tmpfs: plan.filesystem.tmpfs.map((m) => ({
+        target: m.path,
+        sizeBytes: m.sizeMb * 1024 * 1024,
+        mode: m.mode,
+        ...owner,
+      })),
+    }),
   };
   // The installation label is left out of the hash: containers made before installations had
   // ids (and so without the label) are not recreated just for it.
@@ -82,5 +102,16 @@ export function buildPodSpec(pod: Pod, plan: ContainerPlan, installationId: stri
     stateMountPath: plan.stateMountPath,
     port: plan.port,
     hash,
+  };
+}
+
+/** `uid:gid` (numeric, as adapters declare users) -> the owner of the pod's scratch mounts. */
+function ownerOf(user: string): { uid?: number; gid?: number } {
+  const [uid, gid] = user.split(':');
+  const num = (v: string | undefined) =>
+    v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+  return {
+    ...(num(uid) !== undefined && { uid: num(uid) }),
+    ...(num(gid) !== undefined && { gid: num(gid) }),
   };
 }

@@ -8,7 +8,7 @@ import {
 } from '../db/queries/registries.js';
 import { ValidationError } from '../errors.js';
 import { normalizeRegistry, type RegistryAuth, registryServerAddress } from '../runtime/index.js';
-import type { SecretBox } from '../secrets/secret-box.js';
+import { registrySecretContext, type SecretBox } from '../secrets/secret-box.js';
 
 /**
  * Credentials for private registries, one per registry host: the password (or token) is
@@ -32,7 +32,7 @@ export class RegistryCredentials {
     const { credential, retryPods } = await putRegistryCredential(this.deps.db, {
       registry,
       username: input.username,
-      ciphertext: this.deps.secrets.encrypt(input.password),
+      ciphertext: this.deps.secrets.encrypt(input.password, registrySecretContext(registry)),
     });
     for (const podId of retryPods) this.deps.notify(podId);
     return credential;
@@ -52,7 +52,7 @@ export class RegistryCredentials {
     if (!stored) return undefined;
     return {
       username: stored.username,
-      password: this.deps.secrets.decrypt(stored.ciphertext),
+      password: this.deps.secrets.decrypt(stored.ciphertext, registrySecretContext(registry)),
       serveraddress: registryServerAddress(registry),
     };
   }

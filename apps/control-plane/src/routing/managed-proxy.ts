@@ -10,8 +10,10 @@ import type { PullPolicy } from '../reconciler/image-policy.js';
 import { DEFAULT_PULL_POLICY, pullFailed, pullGate } from '../reconciler/image-policy.js';
 import type { ImagePuller } from '../reconciler/image-puller.js';
 import {
+  type ContainerLogs,
   type ContainerSpec,
   createContainer,
+  DEFAULT_CONTAINER_LOGS,
   DockerEventStream,
   type DockerHost,
   ensureVolume,
@@ -44,6 +46,8 @@ export interface ManagedProxyOptions {
   /** The container was (re)started empty: push the routes now. */
   onStarted: () => void;
   pullPolicy?: PullPolicy;
+  /** Rotation of the container's json-file log (Caddy logs every request it refuses). */
+  containerLogs?: ContainerLogs;
 }
 
 export interface ManagedProxyStatus {
@@ -240,6 +244,7 @@ export class ManagedProxy {
       memoryBytes: 512 * 1024 * 1024,
       pidsLimit: 512,
       restartPolicy: 'unless-stopped',
+      logs: this.opts.containerLogs ?? DEFAULT_CONTAINER_LOGS,
     };
     // The ports are part of the spec through Caddy's config, not Docker's: hash them in too.
     const hash = createHash('sha256')

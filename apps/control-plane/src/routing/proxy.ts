@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { PullPolicy } from '../reconciler/image-policy.js';
 import type { ImagePuller } from '../reconciler/image-puller.js';
 import type { LeaderTask } from '../reconciler/reconciler.js';
-import type { DockerHost } from '../runtime/index.js';
+import type { ContainerLogs, DockerHost } from '../runtime/index.js';
 import { CaddyAdmin } from './caddy.js';
 import { CaddySync } from './caddy-sync.js';
 import { ManagedProxy } from './managed-proxy.js';
@@ -37,6 +37,8 @@ export interface ProxyDeps {
   logger: Logger;
   /** How the managed proxy's image pull backs off, like a pod's. */
   pullPolicy: PullPolicy;
+  /** Log rotation of the managed proxy's container, like the pods'. */
+  containerLogs?: ContainerLogs;
   now?: () => number;
 }
 
@@ -115,6 +117,7 @@ function caddyProxy(config: Extract<ProxyConfig, { mode: 'caddy' | 'managed' }>,
           logger: deps.logger,
           onStarted: () => sync.schedule(),
           pullPolicy: deps.pullPolicy,
+          ...(deps.containerLogs && { containerLogs: deps.containerLogs }),
         })
       : undefined;
   return {

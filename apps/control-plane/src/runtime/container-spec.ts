@@ -32,6 +32,10 @@ export interface ContainerSpec {
   securityOpt?: string[];
   init?: boolean;
   readonlyRootfs?: boolean;
+  /** Memory-backed scratch mounts (with a read-only root: the only writable paths besides volumes). */
+  tmpfs?: TmpfsMount[];
+  /** Rotation of Docker's json-file log; without it the log grows until the disk is full. */
+  logs?: ContainerLogs;
   restartPolicy?: 'no' | 'unless-stopped' | 'on-failure';
   healthcheck?: {
     test: string[];
@@ -42,7 +46,43 @@ export interface ContainerSpec {
   };
 }
 
+export interface TmpfsMount {
+  target: string;
+  sizeBytes: number;
+  /** Octal mode of the mount's root. */
+  mode: number;
+  /** Owner of the mount's root, so a non-root agent can write there. */
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * json-file keeps `docker logs` (and AgentPod's log streaming, which reads the same API) working;
+ * Docker rotates at `maxSize` and keeps `maxFiles` files in all.
+ */
+export interface ContainerLogs {
+  /** Docker's size syntax: `10m`, `512k`, `1g`. */
+  maxSize: string;
+  maxFiles: number;
+}
+
+export const DEFAULT_CONTAINER_LOGS: ContainerLogs = { maxSize: '10m', maxFiles: 3 };
+
 const NS_PER_MS = 1_000_000;
+
+/** Docker's `--tmpfs` option string. Scratch space holds data, never programs: noexec. */
+export function tmpfsOptions(m: TmpfsMount): string {
+  return [
+    'rw',
+    'noexec',
+    'nosuid',
+    'nodev',
+    `size=${m.sizeBytes}`,
+    `mode=${m.mode.toString(8)}`,
+    ...(m.uid !== undefined ? [`uid=${m.uid}`] : []),
+    ...(m.gid !== undefined ? [`gid=${m.gid}`] : []),
+  ].join(',');
+}
 
 /** Docker's create body (everything except the name, which travels in the query). */
 export function containerCreateBody(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
@@ -95,6 +135,11 @@ export function containerCreateBody(spec: ContainerSpec): Dockerode.ContainerCre
       SecurityOpt: spec.securityOpt,
       Init: spec.init,
       ReadonlyRootfs: spec.readonlyRootfs,
+      Tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((m) => [m.target, tmpfsOptions(m)])),
+      LogConfig: spec.logs && {
+        Type: 'json-file',
+        Config: { 'max-size': spec.logs.maxSize, 'max-file': String(spec.logs.maxFiles) },
+      },
       RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
       NetworkMode: network?.name,
     },

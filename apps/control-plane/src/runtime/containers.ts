@@ -35,6 +35,8 @@ export interface ContainerView {
     health?: ContainerHealth;
   };
   restartCount: number;
+  /** Docker's restart policy name: `no`, `unless-stopped`, `always`, `on-failure`. */
+  restartPolicy: string;
   /** Network name -> the container's IPv4 address on it ('' while not running). */
   networks: Record<string, string>;
 }
@@ -49,6 +51,8 @@ export interface ContainerSummary {
   /** Docker's human text, e.g. "Up 3 minutes (healthy)". */
   statusText: string;
   networks: Record<string, string>;
+  /** Named volumes (and binds, without a name) and where they are mounted. */
+  mounts: { name: string | undefined; destination: string }[];
 }
 
 export async function createContainer(host: DockerHost, spec: ContainerSpec): Promise<string> {
@@ -111,6 +115,17 @@ export async function removeContainer(
   );
 }
 
+/** Changes a container's restart policy in place (no recreate; Docker applies it at its next exit). */
+export async function updateRestartPolicy(
+  host: DockerHost,
+  id: string,
+  policy: 'no' | 'unless-stopped',
+): Promise<void> {
+  await host.call('container.update', (signal) =>
+    host.docker.getContainer(id).update({ RestartPolicy: { Name: policy }, abortSignal: signal }),
+  );
+}
+
 /** Throws DockerNotFoundError when there is no such container. */
 export async function inspectContainer(host: DockerHost, idOrName: string): Promise<ContainerView> {
   const info = await host.call('container.inspect', (signal) =>
@@ -153,6 +168,7 @@ export async function listContainers(
         info.IPAddress,
       ]),
     ),
+    mounts: (row.Mounts ?? []).map((m) => ({ name: m.Name, destination: m.Destination })),
   }));
 }
 
@@ -176,6 +192,7 @@ export function toContainerView(info: Dockerode.ContainerInspectInfo): Container
         : {}),
     },
     restartCount: info.RestartCount,
+    restartPolicy: info.HostConfig?.RestartPolicy?.Name || 'no',
     networks: Object.fromEntries(
       Object.entries(info.NetworkSettings.Networks ?? {}).map(([net, ep]) => [net, ep.IPAddress]),
     ),

@@ -124,6 +124,17 @@ export function toDockerError(op: string, err: unknown, address = 'the Docker ho
   return new DockerError(op, daemonMessage(shape), { cause: err });
 }
 
+/**
+ * The daemon did not answer at all (a deadline passed, or no connection): nothing can be
+ * concluded about what exists, so such an error must never be read as "not there".
+ */
+export function isDockerNotAnswering(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DockerTimeoutError || e instanceof DockerUnavailableError) return true;
+  }
+  return false;
+}
+
 /** Runs `fn`; a 404 ("no such ...") becomes null, everything else propagates. */
 export async function ignoreNotFound<T>(fn: () => Promise<T>): Promise<T | null> {
   try {

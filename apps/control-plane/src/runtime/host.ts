@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { DockerTimeoutError, toDockerError } from './errors.js';
+import { DockerTimeoutError, isDockerNotAnswering, toDockerError } from './errors.js';
 
 export type DockerTlsFiles = { caPath: string; certPath: string; keyPath: string };
 export type DockerTlsOptions = DockerTlsFiles | { certDir: string };
@@ -145,10 +145,18 @@ export interface DockerHostOptions {
   timeoutMs?: number;
 }
 
+/** Since when the daemon has not answered, and the last call that found it so. */
+export interface DockerOutage {
+  since: Date;
+  error: Error;
+}
+
 export class DockerHost {
   readonly docker: Dockerode;
   readonly description: string;
   readonly timeoutMs: number;
+  private outage: DockerOutage | null = null;
+  private readonly outageListeners = new Set<(outage: DockerOutage | null) => void>();
 
   constructor(
     readonly config: DockerHostConfig,
@@ -157,6 +165,21 @@ export class DockerHost {
     this.docker = new Dockerode(modemOptions(config));
     this.description = describeDockerHost(config);
     this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Null while the daemon answers. Set by the first call that times out or cannot connect,
+   * cleared by the next call it answers (with anything, an error status included): every caller
+   * shares one view of an outage, so it is reported once, not once per call.
+   */
+  get notAnswering(): DockerOutage | null {
+    return this.outage;
+  }
+
+  /** Called when the daemon stops answering (an outage) and when it answers again (null). */
+  onOutageChange(listener: (outage: DockerOutage | null) => void): () => void {
+    this.outageListeners.add(listener);
+    return () => this.outageListeners.delete(listener);
   }
 
   async ping(): Promise<void> {
@@ -189,11 +212,25 @@ export class DockerHost {
     // After a timeout the aborted request still rejects; that rejection is the timeout's echo.
     work.catch(() => {});
     try {
-      return await Promise.race([work, deadline]);
+      const result = await Promise.race([work, deadline]);
+      this.answered(null);
+      return result;
     } catch (err) {
-      throw toDockerError(op, err, this.description);
+      const error = toDockerError(op, err, this.description);
+      this.answered(isDockerNotAnswering(error) ? error : null);
+      throw error;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private answered(failure: Error | null): void {
+    if (failure && this.outage) {
+      this.outage = { ...this.outage, error: failure };
+      return;
+    }
+    if (!failure && !this.outage) return;
+    this.outage = failure ? { since: new Date(), error: failure } : null;
+    for (const listener of this.outageListeners) listener(this.outage);
   }
 }

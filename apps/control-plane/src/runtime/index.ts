@@ -1,6 +1,11 @@
 // The Docker layer's public surface: everything above runtime/ imports from here.
-export type { ContainerMount, ContainerSpec } from './container-spec.js';
-export { containerCreateBody } from './container-spec.js';
+export type {
+  ContainerLogs,
+  ContainerMount,
+  ContainerSpec,
+  TmpfsMount,
+} from './container-spec.js';
+export { containerCreateBody, DEFAULT_CONTAINER_LOGS, tmpfsOptions } from './container-spec.js';
 export type {
   ContainerHealth,
   ContainerStatus,
@@ -16,6 +21,7 @@ export {
   restartContainer,
   startContainer,
   stopContainer,
+  updateRestartPolicy,
 } from './containers.js';
 export {
   DockerConflictError,
@@ -24,6 +30,7 @@ export {
   DockerTimeoutError,
   DockerUnavailableError,
   ignoreNotFound,
+  isDockerNotAnswering,
   toDockerError,
 } from './errors.js';
 export type {
@@ -40,6 +47,7 @@ export { readFile, writeFiles, writeFilesToVolume } from './files.js';
 export type {
   DockerHostConfig,
   DockerHostOptions,
+  DockerOutage,
   DockerSshOptions,
   DockerTlsFiles,
   DockerTlsOptions,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FrameParser, LineAssembler, type OutputFrame } from './logs.js';
+import {
+  FrameParser,
+  LINE_CUT_MARK,
+  LineAssembler,
+  MAX_LINE_CHARS,
+  type OutputFrame,
+} from './logs.js';
 
 /** One Docker multiplex frame: [stream, 0, 0, 0, size BE] + payload. */
 function frame(stream: 0 | 1 | 2, text: string): Buffer {
@@ -85,5 +91,21 @@ describe('LineAssembler', () => {
     expect(lines.push(f('stdout', '2026-01-01T00:00:00.2Z second\n'))).toEqual([
       { stream: 'stdout', text: 'first half second', timestamp: '2026-01-01T00:00:00.1Z' },
     ]);
+  });
+
+  it('cuts a line that never ends into marked 64 KiB pieces instead of growing it', () => {
+    const lines = new LineAssembler();
+    const out = [];
+    // 200 KiB without a newline, in 4 KiB frames, then the end of the line.
+    for (let i = 0; i < 50; i++) out.push(...lines.push(f('stdout', 'x'.repeat(4096))));
+    out.push(...lines.push(f('stdout', 'tail\n')));
+    expect(out.map((l) => l.text.length)).toEqual([
+      MAX_LINE_CHARS + LINE_CUT_MARK.length,
+      MAX_LINE_CHARS + LINE_CUT_MARK.length,
+      MAX_LINE_CHARS + LINE_CUT_MARK.length,
+      50 * 4096 - 3 * MAX_LINE_CHARS + 'tail'.length,
+    ]);
+    expect(out.slice(0, 3).every((l) => l.text.endsWith(LINE_CUT_MARK))).toBe(true);
+    expect(out[3]?.text.endsWith('xtail')).toBe(true);
   });
 });

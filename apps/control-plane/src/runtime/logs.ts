@@ -22,6 +22,14 @@ export interface LogLine {
 
 const HEADER_BYTES = 8;
 
+/**
+ * The longest line kept whole, in characters. An agent that writes without newlines would
+ * otherwise grow one string without bound: longer lines are cut into pieces this long, each
+ * ending with LINE_CUT_MARK, so a reader can tell a cut from a real line end.
+ */
+export const MAX_LINE_CHARS = 64 * 1024;
+export const LINE_CUT_MARK = ' …[line cut at 64 KiB]';
+
 /** Incremental demultiplexer: feed it chunks as they arrive, in any split. */
 export class FrameParser {
   private pending: Buffer = Buffer.alloc(0);
@@ -84,13 +92,19 @@ export class LineAssembler {
     }
     state.text += text;
     const lines: LogLine[] = [];
-    let newline = state.text.indexOf('\n');
-    while (newline >= 0) {
-      lines.push(line(frame.stream, state.text.slice(0, newline), state.timestamp));
-      state.text = state.text.slice(newline + 1);
-      newline = state.text.indexOf('\n');
+    for (;;) {
+      const newline = state.text.indexOf('\n');
+      if (newline >= 0 && newline <= MAX_LINE_CHARS) {
+        lines.push(line(frame.stream, state.text.slice(0, newline), state.timestamp));
+        state.text = state.text.slice(newline + 1);
+      } else if (state.text.length > MAX_LINE_CHARS) {
+        const piece = state.text.slice(0, MAX_LINE_CHARS);
+        lines.push(line(frame.stream, piece + LINE_CUT_MARK, state.timestamp));
+        state.text = state.text.slice(MAX_LINE_CHARS);
+      } else {
+        return lines;
+      }
     }
-    return lines;
   }
 
   /** The unterminated tails, when the stream has ended. */
@@ -144,23 +158,29 @@ export async function containerLogs(
 /**
  * Streams lines to `onLine` until `signal` aborts (resolves) or the container stops (resolves
  * once the daemon closes the stream). A failure to open the stream, or a broken one, rejects.
+ * When `onLine` returns a promise (the reader is slow), the Docker stream is paused until it
+ * settles: a client that does not read must not make the control plane buffer its logs.
  */
 export async function followContainerLogs(
   host: DockerHost,
   id: string,
   {
     tail = 0,
+    since,
     onLine,
     signal,
     timestamps,
-  }: LogOptions & { onLine: (line: LogLine) => void; signal: AbortSignal },
+  }: LogOptions & {
+    onLine: (line: LogLine) => unknown;
+    signal: AbortSignal;
+  },
 ): Promise<void> {
   if (signal.aborted) return;
   let stream: Readable;
   try {
     stream = (await host.call('container.logs.follow', (callSignal) =>
       host.docker.getContainer(id).logs({
-        ...logQuery({ tail, timestamps }),
+        ...logQuery({ tail, since, timestamps }),
         follow: true,
         // Only `signal` may end the stream later: the call's deadline is cleared once it opens.
         abortSignal: AbortSignal.any([callSignal, signal]),
@@ -182,11 +202,22 @@ export async function followContainerLogs(
       else reject(toDockerError('container.logs.follow', err, host.description));
     };
     stream.on('data', (chunk: Buffer) => {
+      const waits: Promise<unknown>[] = [];
       try {
-        for (const frame of parser.push(chunk)) for (const l of assembler.push(frame)) onLine(l);
+        for (const frame of parser.push(chunk)) {
+          for (const l of assembler.push(frame)) {
+            const wait = onLine(l);
+            if (wait instanceof Promise) waits.push(wait);
+          }
+        }
       } catch (err) {
         finish(err);
       }
+      if (waits.length === 0 || settled) return;
+      stream.pause();
+      Promise.allSettled(waits).then(() => {
+        if (!settled) stream.resume();
+      });
     });
     stream.on('end', () => {
       try {

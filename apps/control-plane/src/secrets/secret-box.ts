@@ -3,11 +3,21 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentPodError, StartupError } from '../errors.js';
 
-const VERSION = 'v1';
+/** Bound to where it is stored: the context is GCM's additional authenticated data. */
+const VERSION = 'v2';
+/** Written before secrets were bound (no AAD); still read, rewritten as v2 on the next write. */
+const UNBOUND = 'v1';
+
+/** Where a pod's secret is stored: its value decrypts only for this pod and this name. */
+export const podSecretContext = (podId: string, name: string) => `pod:${podId}:${name}`;
+/** Where a registry's password is stored. */
+export const registrySecretContext = (registry: string) => `registry:${registry}`;
 
 /**
  * Encrypts secret values at rest with AES-256-GCM (node:crypto). A stored value is
- * `v1:<iv>:<tag>:<ciphertext>`, base64url parts; tampering fails authentication on decrypt.
+ * `v2:<iv>:<tag>:<ciphertext>`, base64url parts, bound to its context (`pod:<id>:<name>`,
+ * `registry:<host>`) as additional authenticated data: tampering, or a value copied to another
+ * pod's row or another field, fails authentication on decrypt.
  */
 export class SecretBox {
   private constructor(private readonly key: Buffer) {}
@@ -48,22 +58,24 @@ export class SecretBox {
     return new SecretBox(key);
   }
 
-  encrypt(plaintext: string): string {
+  encrypt(plaintext: string, context: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, iv, cipher.getAuthTag(), data]
       .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
       .join(':');
   }
 
-  decrypt(stored: string): string {
+  decrypt(stored: string, context: string): string {
     const [version, iv, tag, data] = stored.split(':');
-    if (version !== VERSION || !iv || !tag || data === undefined) {
+    if ((version !== VERSION && version !== UNBOUND) || !iv || !tag || data === undefined) {
       throw new AgentPodError('secret_unreadable', 'a stored secret has an unknown format');
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+      if (version === VERSION) decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([
         decipher.update(Buffer.from(data, 'base64url')),
@@ -72,7 +84,7 @@ export class SecretBox {
     } catch (err) {
       throw new AgentPodError(
         'secret_unreadable',
-        'a stored secret cannot be decrypted with this installation’s key',
+        `the stored secret for ${context} cannot be decrypted with this installation’s key (or was copied from elsewhere)`,
         { cause: err },
       );
     }
@@ -86,7 +98,16 @@ export class SecretBox {
     return createHmac('sha256', this.key).update(`agentpod:${purpose}`).digest('base64url');
   }
 
-  decryptAll(stored: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, this.decrypt(v)]));
+  /** A pod's secrets by name, each checked against its pod and name. */
+  decryptPodSecrets(podId: string, stored: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(stored).map(([k, v]) => [k, this.decrypt(v, podSecretContext(podId, k))]),
+    );
+  }
+
+  encryptPodSecrets(podId: string, plain: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(plain).map(([k, v]) => [k, this.encrypt(v, podSecretContext(podId, k))]),
+    );
   }
 }

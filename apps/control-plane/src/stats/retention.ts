@@ -1,6 +1,8 @@
 // The history's retention policy: raw resource samples are folded into 5-minute rows and kept
-// for hours, the rows for days, events for weeks; everything older is deleted.
+// for hours, the rows for days, events for weeks, the audit log for months; everything older is
+// deleted.
 import type { Database } from '../db/client.js';
+import { pruneAudit } from '../db/queries/audit.js';
 import { pruneHistory, rollUpUsage } from '../db/queries/usage.js';
 import { type Logger, LoopLog } from '../logger.js';
 
@@ -8,6 +10,8 @@ export interface RetentionOptions {
   rawMs: number;
   rollupMs: number;
   eventsMs: number;
+  /** The audit log's entries (AGENTPOD_AUDIT_RETENTION_DAYS). */
+  auditMs: number;
   intervalMs: number;
   logger: Logger;
   now?: () => number;
@@ -48,13 +52,15 @@ export class Retention {
   }
 
   /** One pass: fold what the raw samples still cover, then delete what is too old. */
-  async pass(): Promise<{ samples: number; events: number }> {
+  async pass(): Promise<{ samples: number; events: number; audit: number }> {
     const now = this.now();
     await rollUpUsage(this.db, new Date(now - this.opts.rawMs), new Date(now));
-    return pruneHistory(this.db, {
+    const pruned = await pruneHistory(this.db, {
       raw: new Date(now - this.opts.rawMs),
       rollup: new Date(now - this.opts.rollupMs),
       events: new Date(now - this.opts.eventsMs),
     });
+    const audit = await pruneAudit(this.db, new Date(now - this.opts.auditMs));
+    return { ...pruned, audit };
   }
 }

@@ -15,12 +15,20 @@ const OVERLAP_MS = 5_000;
 const FLUSH_MS = 150;
 const CATCH_UP_BATCH = 500;
 const MAX_LOG_STREAMS = 5;
+const RESUME_TAIL = 10_000;
 
 export interface WatchSessionDeps {
   db: Database;
   docker: DockerHost;
   feed: WatchFeed;
   send: (message: WatchMessage) => void;
+}
+
+interface LogFollow {
+  stop: AbortController;
+  /** False once Docker ended the stream (the container stopped) or it failed. */
+  running: boolean;
+  endedAt?: Date;
 }
 
 export class WatchSession {
@@ -30,7 +38,7 @@ export class WatchSession {
   private readonly knownPods = new Set<string>();
   private readonly dirtyPods = new Set<string>();
   private readonly newEvents = new Set<string>();
-  private readonly logStreams = new Map<string, AbortController>();
+  private readonly logStreams = new Map<string, LogFollow>();
   private flushTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private live = false;
@@ -54,7 +62,7 @@ export class WatchSession {
 
   command(command: WatchCommand): void {
     if (command.type === 'logs-stop') {
-      this.logStreams.get(command.podId)?.abort();
+      this.logStreams.get(command.podId)?.stop.abort();
       this.logStreams.delete(command.podId);
       return;
     }
@@ -67,27 +75,47 @@ export class WatchSession {
       });
       return;
     }
-    const stop = new AbortController();
-    const { podId } = command;
-    this.logStreams.set(podId, stop);
+    this.followLogs(command.podId, { tail: command.tail ?? 100 });
+  }
+
+  /**
+   * Docker ends a log stream when its container stops. The follow is kept, idle, and taken up
+   * again at the pod's next change (a restarted or recreated container is running again), from
+   * where it ended: the client asked for the pod's log, not for one container's.
+   */
+  private followLogs(podId: string, from: { tail: number } | { since: Date }): void {
+    const follow: LogFollow = { stop: new AbortController(), running: true };
+    this.logStreams.set(podId, follow);
     followContainerLogs(this.deps.docker, containerName(podId), {
-      tail: command.tail ?? 100,
-      signal: stop.signal,
+      // After a stop: everything the next container said since (bounded, as a first tail is).
+      ...('since' in from ? { since: from.since, tail: RESUME_TAIL } : { tail: from.tail }),
+      signal: follow.stop.signal,
       onLine: (line) => this.deps.send({ type: 'log', podId, line }),
     })
-      .catch((err: unknown) =>
-        this.deps.send({ type: 'error', code: 'logs_failed', detail: (err as Error).message }),
-      )
+      .catch((err: unknown) => {
+        // A container that is gone for good (removed, being recreated) is not a failure of the
+        // follow: it resumes with the next container.
+        if ((err as { code?: string }).code === 'docker_not_found') return;
+        this.deps.send({ type: 'error', code: 'logs_failed', detail: (err as Error).message });
+      })
       .finally(() => {
-        if (this.logStreams.get(podId) === stop) this.logStreams.delete(podId);
+        follow.running = false;
+        follow.endedAt = new Date();
       });
+  }
+
+  /** Takes up a follow whose container had stopped; a pod change is the sign to try again. */
+  private resumeLogs(podId: string): void {
+    const follow = this.logStreams.get(podId);
+    if (!follow || follow.running || follow.stop.signal.aborted || this.closed) return;
+    this.followLogs(podId, { since: follow.endedAt ?? new Date() });
   }
 
   close(): void {
     this.closed = true;
     this.unsubscribe?.();
     clearTimeout(this.flushTimer);
-    for (const stop of this.logStreams.values()) stop.abort();
+    for (const follow of this.logStreams.values()) follow.stop.abort();
     this.logStreams.clear();
   }
 
@@ -130,6 +158,7 @@ export class WatchSession {
     for (const pod of await getPodsById(this.deps.db, podIds)) {
       this.knownPods.add(pod.id);
       this.deps.send({ type: 'pod', pod });
+      if (pod.status.phase === 'running') this.resumeLogs(pod.id);
     }
     this.forgetOldEvents();
   }

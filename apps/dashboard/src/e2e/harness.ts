@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchIsolatedChromium } from '../../../control-plane/src/e2e/chromium.js';
 
 export const SERVER = fileURLToPath(
   new URL('../../.next/standalone/apps/dashboard/server.js', import.meta.url),
@@ -63,22 +64,9 @@ export class DashboardProcess {
   }
 }
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 /** Chromium that resolves every name under `domain` to `address` (where the proxy listens). */
 export function launchChromium(domain: string, address: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP *.${domain} ${address}`],
-  });
+  return launchIsolatedChromium([`--host-resolver-rules=MAP *.${domain} ${address}`]);
 }
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

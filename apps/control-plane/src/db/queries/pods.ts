@@ -1,4 +1,5 @@
 import type {
+  EgressPolicy,
   ImagePull,
   Pod,
   PodExit,
@@ -27,9 +28,13 @@ export interface NewPod {
   image: string | null;
   config: Record<string, unknown>;
   resources: PodResources;
+  /** Defaults to `internet`, like the column. */
+  egress?: EgressPolicy | undefined;
   desiredState: PowerState;
-  /** Encrypted secret values by name. */
+  /** Encrypted secret values by name, bound to `id` (secrets/secret-box.ts). */
   secrets: Record<string, string>;
+  /** Chosen by the caller when the secrets must be encrypted for it before the insert. */
+  id?: string | undefined;
 }
 
 export interface PodPatch {
@@ -37,6 +42,7 @@ export interface PodPatch {
   image?: string | null | undefined;
   config?: Record<string, unknown> | undefined;
   resources?: PodResources | undefined;
+  egress?: EgressPolicy | undefined;
   desiredState?: PowerState | undefined;
   /** Ask for the container to be restarted (it must start after now). */
   restart?: boolean | undefined;
@@ -55,6 +61,7 @@ function toPod(row: PodRow, secretRefs: string[]): Pod {
     config: row.config,
     secretRefs: [...secretRefs].sort(),
     resources: { memoryMb: row.memoryMb, cpus: row.cpus, pidsLimit: row.pidsLimit },
+    egress: row.egress,
     desiredState: row.desiredState,
     generation: row.generation,
     restartRequestedAt: row.restartRequestedAt?.toISOString() ?? null,
@@ -114,7 +121,7 @@ async function withDetails(db: Database, rows: PodRow[]): Promise<PodWithStatus[
 }
 
 export async function createPod(db: Database, input: NewPod): Promise<PodWithStatus> {
-  const id = newId('pod');
+  const id = input.id ?? newId('pod');
   try {
     await db.transaction(async (tx) => {
       await tx.insert(pods).values({
@@ -128,6 +135,7 @@ export async function createPod(db: Database, input: NewPod): Promise<PodWithSta
         memoryMb: input.resources.memoryMb,
         cpus: input.resources.cpus,
         pidsLimit: input.resources.pidsLimit,
+        egress: input.egress ?? { mode: 'internet' },
         desiredState: input.desiredState,
       });
       await tx.insert(podStatus).values({ podId: id });
@@ -233,6 +241,7 @@ export async function updatePod(db: Database, id: string, patch: PodPatch): Prom
         ...(patch.image !== undefined && { image: patch.image }),
         ...(patch.config !== undefined && { config: patch.config }),
         ...(patch.desiredState !== undefined && { desiredState: patch.desiredState }),
+        ...(patch.egress !== undefined && { egress: patch.egress }),
         ...(patch.restart && { restartRequestedAt: sql`now()` }),
         ...(patch.resources !== undefined && {
           memoryMb: patch.resources.memoryMb,
@@ -389,6 +398,14 @@ export async function getExitMark(db: Database, podId: string): Promise<ExitMark
 export async function getPodSecrets(db: Database, podId: string): Promise<Record<string, string>> {
   const rows = await db.select().from(podSecrets).where(eq(podSecrets.podId, podId));
   return Object.fromEntries(rows.map((r) => [r.name, r.ciphertext]));
+}
+
+/**
+ * A deleted pod's row stays as a tombstone, so the foreign key's cascade never fires: its
+ * secrets are deleted when its deletion finishes.
+ */
+export async function deletePodSecrets(db: Database, podId: string): Promise<void> {
+  await db.delete(podSecrets).where(eq(podSecrets.podId, podId));
 }
 
 /** Every pod the reconciler still has work for: all but finished deletions. */

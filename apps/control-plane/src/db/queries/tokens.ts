@@ -24,6 +24,7 @@ function toApiToken(row: TokenRow): ApiToken {
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
   };
 }
 
@@ -31,17 +32,31 @@ function toApiToken(row: TokenRow): ApiToken {
 export async function createApiToken(
   db: Database,
   name: string,
+  opts: { expiresAt?: Date | undefined } = {},
 ): Promise<{ token: string; record: ApiToken }> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const [row] = await db
     .insert(apiTokens)
-    .values({ id: newId('token'), name, tokenHash: hashToken(token), prefix: token.slice(0, 10) })
+    .values({
+      id: newId('token'),
+      name,
+      tokenHash: hashToken(token),
+      prefix: token.slice(0, 10),
+      expiresAt: opts.expiresAt ?? null,
+    })
     .returning();
   return { token, record: toApiToken(row as TokenRow) };
 }
 
-/** The token's record if it is valid and not revoked; records the use (at most once a minute). */
-export async function verifyApiToken(db: Database, token: string): Promise<ApiToken | null> {
+/**
+ * The token's record if it is valid, not revoked and not expired (`'expired'` when it was once
+ * valid but has expired, so the client can be told to make a new one); records the use (at
+ * most once a minute).
+ */
+export async function verifyApiToken(
+  db: Database,
+  token: string,
+): Promise<ApiToken | 'expired' | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const hash = hashToken(token);
   const [row] = await db
@@ -50,6 +65,7 @@ export async function verifyApiToken(db: Database, token: string): Promise<ApiTo
     .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)));
   // The lookup is by hash, so timing reveals nothing about the token; compare anyway to be explicit.
   if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(hash))) return null;
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return 'expired';
   // At most one write a minute per token: every API request passes here.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));

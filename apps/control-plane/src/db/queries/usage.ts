@@ -24,6 +24,40 @@ export async function listPodsToSample(db: Database) {
     ) as Promise<{ podId: string; containerId: string }[]>;
 }
 
+/**
+ * Running pods that already have a resource sample, with their last volume figure: the volume
+ * pass adds to a sample rather than making a usage object of its own.
+ */
+export async function listVolumesToMeasure(db: Database) {
+  return queryRows<{ podId: string; containerId: string; high: boolean | null }>(
+    db,
+    sql`SELECT s.pod_id AS "podId", s.container_id AS "containerId",
+        (s.usage->'volume'->>'high')::boolean AS high
+      FROM pod_status s JOIN pods p ON p.id = s.pod_id
+      WHERE p.deleted_at IS NULL AND p.desired_state = 'running' AND s.phase = 'running'
+        AND s.container_id IS NOT NULL AND s.usage IS NOT NULL`,
+  );
+}
+
+export interface VolumeSample {
+  podId: string;
+  containerId: string;
+  volume: NonNullable<PodUsage['volume']>;
+}
+
+/** One volume pass, in one statement; only for the container measured and while it runs. */
+export async function recordVolumeUsage(db: Database, samples: VolumeSample[]): Promise<void> {
+  if (samples.length === 0) return;
+  const rows = JSON.stringify(
+    samples.map((s) => ({ pod_id: s.podId, container_id: s.containerId, volume: s.volume })),
+  );
+  await db.execute(sql`
+    UPDATE pod_status AS s SET usage = s.usage || jsonb_build_object('volume', v.volume)
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(pod_id text, container_id text, volume jsonb)
+    WHERE s.pod_id = v.pod_id AND s.container_id = v.container_id AND s.phase = 'running'
+      AND s.usage IS NOT NULL`);
+}
+
 export interface UsageSample {
   podId: string;
   usage: PodUsage;
@@ -63,7 +97,10 @@ export async function recordUsage(db: Database, samples: UsageSample[]): Promise
     // the pass began has had its usage cleared by its reconcile.
     const rows = JSON.stringify(samples.map((s) => ({ pod_id: s.podId, usage: s.usage })));
     await tx.execute(sql`
-      UPDATE pod_status AS s SET usage = v.usage
+      UPDATE pod_status AS s SET usage = CASE
+        -- The volume's figure comes from its own, slower pass (stats/volume-usage.ts): keep it.
+        WHEN s.usage->'volume' IS NULL THEN v.usage
+        ELSE v.usage || jsonb_build_object('volume', s.usage->'volume') END
       FROM jsonb_to_recordset(${rows}::jsonb) AS v(pod_id text, usage jsonb)
       WHERE s.pod_id = v.pod_id AND s.phase = 'running'`);
   });
