@@ -147,6 +147,19 @@ for lib in $(ldd /usr/bin/node | grep -o '/[^ ]*') /lib/x86_64-linux-gnu/librt.s
   mkdir -p "$ctx/rootfs$(dirname "$lib")"
   cp -L "$lib" "$ctx/rootfs$lib"
 done
+# iptables (nf_tables), which node:20-bookworm-slim gets from apt in the control plane's
+# Dockerfile: the binary, its names, its extensions and every library they load.
+XT=/usr/lib/x86_64-linux-gnu/xtables
+mkdir -p "$ctx/rootfs/usr/sbin" "$ctx/rootfs$XT"
+cp /usr/sbin/xtables-nft-multi "$ctx/rootfs/usr/sbin/"
+for name in iptables iptables-restore iptables-save; do
+  ln -sf xtables-nft-multi "$ctx/rootfs/usr/sbin/$name"
+done
+cp "$XT"/*.so "$ctx/rootfs$XT/"
+for lib in $(ldd /usr/sbin/xtables-nft-multi "$XT"/*.so 2>/dev/null | grep -o '=> /[^ ]*' | cut -c4- | sort -u); do
+  mkdir -p "$ctx/rootfs$(dirname "$lib")"
+  cp -L "$lib" "$ctx/rootfs$lib"
+done
 HOST_NODE_IMAGE=$(build host-node "$ctx" "$BASE_IMAGE" "$(cat "$SRC/host-node/Dockerfile")" \
   "$(tar --sort=name --mtime=@0 --numeric-owner -C "$ctx/rootfs" -c . | short_hash)")
 

@@ -2,11 +2,13 @@
 // run the way docker/docker-compose.yml runs it: on the host network with the Docker socket. On
 // a fresh PostgreSQL database it migrates, prints the first admin token, takes a pod through its
 // API, runs it on the real daemon, and its prober finds the pod healthy at its bridge address.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../db/testing.js';
 import { callApi } from '../e2e/testing.js';
+import { renderFilter } from '../network/filter-rules.js';
 import { containerName } from '../reconciler/names.js';
 import { freePort } from '../routing/testing.js';
 import {
@@ -106,6 +108,45 @@ describe('the control-plane image', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(health.Log.at(-1)?.ExitCode).toBe(0);
+  });
+
+  it('carries an iptables that reads the host tables and loads the network filter, as compose runs it', async () => {
+    // The image's own iptables on the host network with NET_ADMIN (docker-compose.yml): it sees
+    // Docker's chain and accepts the rules AgentPod renders (--test: checked, not committed).
+    const run = (entrypoint: string, args: string[], input?: string) =>
+      execFileSync(
+        'docker',
+        [
+          '-H',
+          process.env.AGENTPOD_TEST_DOCKER_HOST ?? '',
+          'run',
+          '--rm',
+          '-i',
+          '--label',
+          'agentpod.test=deploy',
+          '--network',
+          'host',
+          '--cap-add',
+          'NET_ADMIN',
+          '--entrypoint',
+          entrypoint,
+          builtImage('CONTROL_PLANE'),
+          ...args,
+        ],
+        { encoding: 'utf8', input, timeout: 60_000 },
+      );
+    expect(run('iptables', ['-S', 'DOCKER-USER'])).toMatch(/^-N DOCKER-USER$/m);
+    const rules = renderFilter({
+      chainPrefix: 'AGENTPOD-imagetest',
+      pool: '10.216.0.0/16',
+      proxyPorts: [443, 80],
+      dnsServers: ['192.0.2.53'],
+      pods: [
+        { ip: '10.216.0.2', egress: { mode: 'none' } },
+        { ip: '10.216.0.3', egress: { mode: 'allowlist', cidrs: ['203.0.113.0/24'] } },
+      ],
+    });
+    run('iptables-restore', ['--test', '--noflush'], rules.restore);
   });
 
   it('creates a pod through its API that runs and turns healthy on the real daemon', async () => {

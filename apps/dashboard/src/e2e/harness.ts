@@ -122,6 +122,7 @@ async function until<T>(
 async function visibleText(page: Page): Promise<string> {
   const text = await page
     .locator('body')
+    // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, not Next's inline scripts
     .innerText({ timeout: 2_000 })
     .catch((err: Error) => `(unreadable: ${err.message})`);
   return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 600));
