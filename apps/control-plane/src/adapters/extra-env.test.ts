@@ -36,12 +36,20 @@ describe('extraEnv', () => {
     expect(refusal({ AGENT_X: '1' })).toMatch(/^AGENT_X: AGENT_\* variables are the agent's own/);
   });
 
+  it.each(['a\r\nSet-Cookie: x=1', 'two\nlines', 'nul\u0000byte'])(
+    'refuses a value with a control character: %j',
+    (value) => {
+      expect(refusal({ EXTRA_HEADER: value })).toMatch(/^contains a control character/);
+    },
+  );
+
   it('keeps variables that only tune behaviour', () => {
     const env = {
       TZ: 'UTC',
       NODE_ENV: 'production',
       NODE_EXTRA_CA_CERTS: '/ca.pem',
       HTTPS_PROXY: 'http://p:3128',
+      GREETING: 'tab\tseparated is one line',
     };
     expect(schema.parse(env)).toEqual(env);
   });

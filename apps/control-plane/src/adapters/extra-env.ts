@@ -54,7 +54,7 @@ export function refusedEnvName(
 
 /**
  * `reserved` names (and any name starting with one of `reservedPrefixes`, the agent's own
- * namespace) are refused with `why`; values are bounded and free of NUL.
+ * namespace) are refused with `why`; values are bounded and hold no control character.
  */
 export function extraEnvSchema(
   reserved: ReadonlySet<string>,
@@ -67,7 +67,12 @@ export function extraEnvSchema(
   const value = z
     .string()
     .max(4096)
-    .refine((v) => !v.includes('\0'), 'contains NUL');
+    // A line break would let a value spill into the next line or header of whatever the agent
+    // writes it to (a request header, a config file): header injection. Tabs are fine.
+    .refine(
+      (v) => ![...v].some(isControl),
+      'contains a control character (a line break or NUL); a value is one line of text',
+    );
   // On the record, not the key: an issue there carries the variable's name as its path
   // (`config.extraEnv.NODE_OPTIONS`) and its own message, where a key's is "Invalid key".
   return z
@@ -98,3 +103,9 @@ export const EXEC_ENV: Readonly<Record<string, string>> = {
   PYTHONPATH: '',
   PYTHONSTARTUP: '',
 };
+
+/** C0 controls but tab, and DEL. */
+function isControl(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return (code < 0x20 && code !== 0x09) || code === 0x7f;
+}

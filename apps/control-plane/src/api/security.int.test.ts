@@ -722,13 +722,11 @@ function mutateBody(base: Record<string, unknown>, pick: <T>(xs: readonly T[]) =
       return {
         ...base,
         config: { provider: 'openai', extraEnv: { X: 'a\r\nSet-Cookie: x=1' } },
-        bogus: 1,
       };
     case 'subdomain':
       return {
         ...base,
         subdomain: pick(['-x', 'a_b', 'A', 'x'.repeat(64), 'a..b', 'é', '']),
-        extra: 1,
       };
   }
 }
