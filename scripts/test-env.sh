@@ -29,6 +29,10 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v caddy >/dev/null || need+=(caddy)
 command -v iptables >/dev/null || need+=(iptables)
+# ip (network namespaces, veth pairs, bridges) and nsenter: the network filter's tests, the
+# throwaway dockerd and the browser tests' Chromium in a namespace of its own.
+command -v ip >/dev/null || need+=(iproute2)
+command -v nsenter >/dev/null || need+=(util-linux)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/docker-compose ] || need+=(docker-compose)
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -101,7 +105,12 @@ start_registry() { # NAME PORT [HTPASSWD]
   fi
 }
 HTPASSWD="$STATE_DIR/registry.htpasswd"
-[ -s "$HTPASSWD" ] || htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASSWORD" > "$HTPASSWD"
+# Written whole or not at all: an empty file is a registry that refuses everyone.
+if [ ! -s "$HTPASSWD" ]; then
+  htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASSWORD" > "$HTPASSWD.new"
+  [ -s "$HTPASSWD.new" ] || die "htpasswd wrote nothing for the private registry"
+  mv "$HTPASSWD.new" "$HTPASSWD"
+fi
 start_registry open "$REGISTRY_PORT"
 start_registry private "$PRIVATE_REGISTRY_PORT" "$HTPASSWD"
 
