@@ -27,7 +27,21 @@ export interface NetworkView {
 }
 
 /** Returns the id of the network called `spec.name`, creating it when missing. */
-export async function ensureNetwork(host: DockerHost, spec: NetworkSpec): Promise<string> {
+/** Ensures of one name in this process, in flight: later callers share the first one's answer. */
+const ensuring = new Map<string, Promise<string>>();
+
+export function ensureNetwork(host: DockerHost, spec: NetworkSpec): Promise<string> {
+  // Docker's own check of duplicate names is not atomic, and settling twins afterwards cannot
+  // make a racer that saw no twin agree with one that came later: in one process, one create.
+  const key = `${host.description} ${spec.name}`;
+  const running = ensuring.get(key);
+  if (running) return running;
+  const ensured = createOrFindNetwork(host, spec).finally(() => ensuring.delete(key));
+  ensuring.set(key, ensured);
+  return ensured;
+}
+
+async function createOrFindNetwork(host: DockerHost, spec: NetworkSpec): Promise<string> {
   const existing = await inspectNetwork(host, spec.name);
   if (existing) return existing.id;
   let created: string;
