@@ -12,6 +12,13 @@ export interface HttpProbe {
   timeoutMs: number;
   /** Consecutive failures before the probe is considered failed. */
   failureThreshold: number;
+  /**
+   * Until the agent has answered once, its failures do not count for this long after the
+   * container started (Kubernetes' startup probe): a slow first boot on a busy host is not a
+   * reason to kill it. Once it has answered, `failureThreshold` alone decides. Defaults to
+   * `initialDelayMs`.
+   */
+  startupTimeoutMs?: number;
 }
 
 /** Optional powers an adapter may declare; callers check them before use. */

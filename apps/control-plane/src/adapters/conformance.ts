@@ -170,6 +170,8 @@ const CHECKS: Record<string, (f: Fixture) => void> = {
       expect(probe.timeoutMs).toBeGreaterThan(0);
       expect(probe.timeoutMs).toBeLessThanOrEqual(probe.intervalMs);
       expect(Number.isInteger(probe.failureThreshold) && probe.failureThreshold >= 1).toBe(true);
+      if (probe.startupTimeoutMs !== undefined)
+        expect(probe.startupTimeoutMs).toBeGreaterThanOrEqual(probe.initialDelayMs);
     }
   },
   'renders its config form as JSON Schema': ({ adapter }) => {

@@ -230,6 +230,7 @@ export const openWebUI: AgentAdapter<OpenWebUIConfig> = {
       intervalMs: 10_000,
       timeoutMs: 5_000,
       failureThreshold: 3,
+      startupTimeoutMs: 600_000,
     },
     // 503 until start-up has finished and the database answers.
     readiness: {

@@ -237,6 +237,8 @@ export const openclaw: AgentAdapter<OpenClawConfig> = {
   generatedSecrets: ['gatewayToken'],
   containerPort: PORT,
   probes: {
+    // The gateway answers in 10-20 s on a quiet 2-core host and took over 100 s with other
+    // gateways starting beside it: until its first answer, five minutes before failures count.
     liveness: {
       path: '/healthz',
       expectStatus: 200,
@@ -244,6 +246,7 @@ export const openclaw: AgentAdapter<OpenClawConfig> = {
       intervalMs: 10_000,
       timeoutMs: 5_000,
       failureThreshold: 3,
+      startupTimeoutMs: 300_000,
     },
     // /startupz, not /readyz: OpenClaw's docs advise it for traffic admission because /readyz
     // also fails on a broken channel account, which would cut the tenant off from the Control

@@ -60,16 +60,10 @@ const clip = (text: string | undefined) => (text === undefined ? null : text.sli
 export function auditHook(db: Database, logger: Logger) {
   const refused = new WindowCounter({ windowMs: 60_000, maxKeys: MAX_TRACKED_CLIENTS });
   return (app: App) => {
-    // A created object's id is in the answer only: kept here for the record.
-    app.addHook('onSend', async (req, reply, payload) => {
-      if (reply.statusCode === 201 && typeof payload === 'string' && payload.length < 65_536) {
-        try {
-          const id = (JSON.parse(payload) as { id?: unknown }).id;
-          if (typeof id === 'string') auditTargets.set(req, id);
-        } catch {
-          // Not JSON: nothing to take.
-        }
-      }
+    // A created object's id is in the answer only: taken from it before it is serialised.
+    app.addHook('preSerialization', async (req, reply, payload: unknown) => {
+      const id = (payload as { id?: unknown } | null)?.id;
+      if (reply.statusCode === 201 && typeof id === 'string') auditTargets.set(req, id);
       return payload;
     });
     app.addHook('onResponse', async (req, reply) => {

@@ -26,7 +26,13 @@ import {
   LABEL_POD_ID,
   listContainers,
 } from '../runtime/index.js';
-import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
+import {
+  eventually,
+  removeTestObjects,
+  seededRandom,
+  testHost,
+  testImage,
+} from '../runtime/testing.js';
 import { type RunningServer, startServer } from '../server.js';
 import { Retention } from '../stats/retention.js';
 import { isPublicRoute } from './auth.js';
@@ -605,18 +611,6 @@ function labelFilter(labels: Record<string, string>): string[] {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
 }
 
-/** A small seeded generator: the same seed sends the same requests. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Bad values for a string anywhere: path, query or body. */
 const BAD_STRINGS = [
   '-rf',
@@ -750,7 +744,7 @@ describe('fuzzing the route table', () => {
     const dbBefore = await databaseState();
     const dockerBefore = await dockerState();
 
-    const random = rng(0xa9e7);
+    const random = seededRandom(0xa9e7);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
     // better-auth's own routes answer in their own format; the setup route is done (409).
     const routes = routeTable().filter(

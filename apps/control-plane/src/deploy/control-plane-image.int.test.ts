@@ -133,7 +133,7 @@ describe('the control-plane image', () => {
           builtImage('CONTROL_PLANE'),
           ...args,
         ],
-        { encoding: 'utf8', input, timeout: 60_000 },
+        { encoding: 'utf8', input, timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'] },
       );
     expect(run('iptables', ['-S', 'DOCKER-USER'])).toMatch(/^-N DOCKER-USER$/m);
     const rules = renderFilter({

@@ -17,7 +17,13 @@ import {
   listNetworks,
   listVolumes,
 } from '../runtime/index.js';
-import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
+import {
+  eventually,
+  removeTestObjects,
+  seededRandom,
+  testHost,
+  testImage,
+} from '../runtime/testing.js';
 import { ControlPlaneProcess } from './testing.js';
 
 const TRIALS = Number(process.env.AGENTPOD_CHAOS_TRIALS ?? 8);
@@ -29,18 +35,6 @@ let cp: ControlPlaneProcess;
 let dropDatabase: () => Promise<void>;
 let dataDir: string;
 let installation = '';
-
-/** mulberry32: a tiny seeded generator, so a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 beforeAll(async () => {
   const db = await createScratchDatabase();
@@ -124,7 +118,7 @@ describe('SIGKILL at random moments during pod writes', () => {
     `converges after every restart (${TRIALS} trials, seed ${SEED})`,
     async () => {
       console.info(`chaos: ${TRIALS} trials, replay with AGENTPOD_CHAOS_SEED=${SEED}`);
-      const rand = random(SEED);
+      const rand = seededRandom(SEED);
       const pick = <T>(items: T[]): T => items[Math.floor(rand() * items.length)] as T;
       const tenant = await cp.api<{ id: string }>('POST', '/tenants', { name: 'chaos' });
       expect(tenant.status).toBe(201);

@@ -30,3 +30,77 @@ describe('HealthProber ticks', () => {
     ]);
   });
 });
+
+describe('HealthProber start-up', () => {
+  /** An agent on a real local port that fails until told to answer. */
+  async function agent() {
+    const { createServer } = await import('node:http');
+    const state = { up: false };
+    const server = createServer((_req, res) => {
+      res.statusCode = state.up ? 200 : 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return { state, baseUrl: `http://127.0.0.1:${port}`, close: () => server.close() };
+  }
+
+  function prober(baseUrl: string, clock: { now: number }, changes: string[]) {
+    const probe = {
+      path: '/healthz',
+      expectStatus: 200,
+      initialDelayMs: 15_000,
+      intervalMs: 10_000,
+      timeoutMs: 2_000,
+      failureThreshold: 3,
+      startupTimeoutMs: 300_000,
+    };
+    return new HealthProber({
+      tickMs: 1_000,
+      logger: pino({ level: 'silent' }),
+      now: () => clock.now,
+      onChange: (_id, health) => changes.push(health),
+      targets: async () => [{ podId: 'pod_a', baseUrl, probe }],
+    });
+  }
+
+  it('does not count a slow first boot against the agent until its start-up time is up', async () => {
+    const a = await agent();
+    try {
+      const clock = { now: 0 };
+      const changes: string[] = [];
+      const p = prober(a.baseUrl, clock, changes);
+      // Failing every 10 s for almost five minutes: still starting, not unhealthy.
+      for (; clock.now < 300_000; clock.now += 10_000) await p.tick();
+      expect(changes).toEqual([]);
+      expect(p.healthOf('pod_a')).toBe('unknown');
+      // Past the start-up time, three more failures make it unhealthy.
+      for (let i = 0; i < 3; i++, clock.now += 10_000) await p.tick();
+      expect(changes).toEqual(['unhealthy']);
+    } finally {
+      a.close();
+    }
+  });
+
+  it('counts failures at once after the agent has answered', async () => {
+    const a = await agent();
+    try {
+      const clock = { now: 20_000 };
+      const changes: string[] = [];
+      const p = prober(a.baseUrl, clock, changes);
+      a.state.up = true;
+      await p.tick();
+      expect(changes).toEqual(['healthy']);
+      a.state.up = false;
+      // Past the initial delay (15 s from the first probe), well inside the start-up time.
+      clock.now = 30_000;
+      for (let i = 0; i < 3; i++) {
+        clock.now += 10_000;
+        await p.tick();
+      }
+      expect(changes).toEqual(['healthy', 'unhealthy']);
+    } finally {
+      a.close();
+    }
+  });
+});

@@ -15,6 +15,9 @@ interface PodProbeState {
   failures: number;
   /** Failures before this time do not count: the agent is still starting. */
   graceUntil: number;
+  /** Until the agent first answers, failures before this time do not count either. */
+  startupUntil: number;
+  answered: boolean;
   lastProbeAt: number;
 }
 
@@ -90,6 +93,8 @@ export class HealthProber {
         health: 'unknown',
         failures: 0,
         graceUntil: now + target.probe.initialDelayMs,
+        startupUntil: now + (target.probe.startupTimeoutMs ?? target.probe.initialDelayMs),
+        answered: false,
         lastProbeAt: 0,
       };
       this.states.set(target.podId, state);
@@ -99,10 +104,12 @@ export class HealthProber {
     const { ok, detail } = await probeOnce(target);
     if (ok) {
       state.failures = 0;
+      state.answered = true;
       if (state.health !== 'healthy') this.transition(target.podId, state, 'healthy', detail);
       return;
     }
     if (now < state.graceUntil) return;
+    if (!state.answered && now < state.startupUntil) return;
     state.failures++;
     if (state.failures >= target.probe.failureThreshold && state.health !== 'unhealthy') {
       this.transition(

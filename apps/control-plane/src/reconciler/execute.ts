@@ -150,7 +150,12 @@ export async function executeActions(
         stillLeading();
         await startContainer(docker, id);
         deps.resetHealth(pod.id);
-        await event('Started', 'container started');
+        if (action.completesRestart) {
+          await countRestart(db, pod.id);
+          await event('Restarted', 'restarted on request (finished after an interruption)');
+        } else {
+          await event('Started', 'container started');
+        }
         break;
       }
       case 'stopContainer':

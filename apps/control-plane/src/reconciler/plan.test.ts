@@ -78,6 +78,20 @@ describe('plan', () => {
     expect(plan(asked, after)).toEqual([]);
   });
 
+  it('finishes a requested restart that stopped the container but never started it', () => {
+    const asked = { ...running, restartRequestedAt: new Date('2026-01-02T00:00:00Z') };
+    const stoppedMidway = { ...converged, container: container({ running: false }) };
+    expect(plan(asked, stoppedMidway)).toEqual([
+      { type: 'startContainer', completesRestart: true },
+    ]);
+    // A container that started after the request needs a plain start, not a counted restart.
+    const crashedLater = {
+      ...converged,
+      container: container({ running: false, startedAt: new Date('2026-01-02T00:00:01Z') }),
+    };
+    expect(plan(asked, crashedLater)).toEqual([{ type: 'startContainer' }]);
+  });
+
   it('restarts an unhealthy container', () => {
     expect(plan(running, { ...converged, health: 'unhealthy' })).toEqual([
       { type: 'restartContainer', reason: 'unhealthy' },

@@ -35,7 +35,8 @@ export type Action =
   /** Have the pinned image locally (pulling it if needed) before anything is replaced. */
   | { type: 'ensureImage' }
   | { type: 'createContainer' }
-  | { type: 'startContainer' }
+  /** `completesRestart`: a requested restart was cut short after its stop; this start ends it. */
+  | { type: 'startContainer'; completesRestart?: true }
   | { type: 'stopContainer' }
   | { type: 'restartContainer'; reason: 'requested' | 'unhealthy' }
   /** Crash-loop back-off: `no` while AgentPod holds the restarts, `unless-stopped` after. */
@@ -81,13 +82,19 @@ export function plan(desired: DesiredPod, observed: ObservedPod): Action[] {
   if (hold && policy !== 'no') actions.push({ type: 'setRestartPolicy', policy: 'no' });
   if (!hold && policy === 'no')
     actions.push({ type: 'setRestartPolicy', policy: 'unless-stopped' });
+  const requested = desired.restartRequestedAt;
+  const restartPending = !!requested && (!container.startedAt || container.startedAt < requested);
   if (!container.running) {
     // A crash-looping agent waits out its back-off: never a hot loop of starts.
-    if (!desired.backOff?.waiting) actions.push({ type: 'startContainer' });
+    if (desired.backOff?.waiting) return actions;
+    actions.push(
+      restartPending
+        ? { type: 'startContainer', completesRestart: true }
+        : { type: 'startContainer' },
+    );
     return actions;
   }
-  const requested = desired.restartRequestedAt;
-  if (requested && (!container.startedAt || container.startedAt < requested)) {
+  if (restartPending) {
     actions.push({ type: 'restartContainer', reason: 'requested' });
   } else if (observed.health === 'unhealthy') {
     actions.push({ type: 'restartContainer', reason: 'unhealthy' });

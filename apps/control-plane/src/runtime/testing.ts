@@ -126,3 +126,15 @@ export async function removeImageTag(host: DockerHost, ref: string): Promise<voi
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
   }
 }
+
+/** mulberry32: a tiny seeded generator of [0, 1), so a failing run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

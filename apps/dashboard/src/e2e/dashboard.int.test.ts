@@ -248,7 +248,14 @@ describe('the dashboard on the real stack', () => {
     const raw = await docker.docker.getContainer(`agentpod-${openclaw.id}`).inspect();
     expect(raw.Config.Env?.some((e) => e.endsWith('=sk-ant-second-not-real'))).toBe(true);
 
+    const asked = (await podBySubdomain('alice')).restartRequestedAt;
     await page.getByRole('button', { name: 'Restart' }).click();
+    // Two halves, so a failure says which one: the click reached the API, then the agent restarted.
+    await eventually(
+      'the restart request stored',
+      async () => (await podBySubdomain('alice')).restartRequestedAt !== asked || undefined,
+      { timeoutMs: 30_000 },
+    );
     await shows(timeline().locator('[data-reason="Restarted"]'), {
       timeout: 60_000,
     });

@@ -125,7 +125,7 @@ async function visibleText(page: Page): Promise<string> {
     // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, not Next's inline scripts
     .innerText({ timeout: 2_000 })
     .catch((err: Error) => `(unreadable: ${err.message})`);
-  return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 600));
+  return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 2_000));
 }
 
 export async function shows(locator: Locator, opts: Wait = {}): Promise<void> {
