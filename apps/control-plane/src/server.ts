@@ -53,6 +53,7 @@ export async function startServer(
       opts.announce(`created the first admin API token; it is shown only this once: ${token}`);
     }
     await services.feed.start();
+    await services.podCache.start();
     app = await buildApp({
       logger,
       routes: services.routes,
@@ -105,6 +106,7 @@ export async function startServer(
       close: async () => {
         localAdmin?.remove();
         await Promise.all([services.reconciler.stop(), listening.close()]);
+        services.podCache.stop();
         await services.feed.stop();
         await db.close();
       },

@@ -12,6 +12,7 @@ import { podRoutes } from './api/pods.js';
 import { proxyRoutes } from './api/proxy.js';
 import { registryRoutes } from './api/registries.js';
 import { tenantRoutes } from './api/tenants.js';
+import { ApiTokenCache } from './api/token-cache.js';
 import { tokenRoutes } from './api/tokens.js';
 import { watchRoutes } from './api/watch.js';
 import { createOperatorAuth, type OperatorAuth } from './auth/operators.js';
@@ -42,6 +43,7 @@ import { StatsCollector } from './stats/collector.js';
 import { Retention } from './stats/retention.js';
 import { VolumeUsageMonitor } from './stats/volume-usage.js';
 import { WatchFeed } from './watch/feed.js';
+import { PodCache } from './watch/pod-cache.js';
 
 export interface ControlPlaneServices {
   pods: PodService;
@@ -61,6 +63,8 @@ export interface ControlPlaneServices {
   auth: OperatorAuth;
   /** The database's change notices for the watch connections of this process. */
   feed: WatchFeed;
+  /** The API's pod reads, kept current by the feed (started after it). */
+  podCache: PodCache;
 }
 
 /** Builds the control plane's parts from one context: the only place they are wired together. */
@@ -87,6 +91,8 @@ export function createServices(
     ],
   });
   const feed = new WatchFeed(handle, logger);
+  const podCache = new PodCache(db, feed, logger);
+  const tokenCache = new ApiTokenCache(db);
 
   // Assigned below: the prober, the leadership and the change feed report to it.
   let reconciler: Reconciler | undefined;
@@ -183,6 +189,8 @@ export function createServices(
       concurrency: 4,
       backoff: { baseMs: 1_000, maxMs: 60_000 },
       leaderRetryMs: config.leader.retryMs,
+      // The status this process just wrote is what its own API answers next.
+      afterReconcile: (id) => podCache.refresh(id),
       onReconciled: () => {
         proxy.changed();
         // A pod's address or egress policy may have changed with this reconcile.
@@ -205,6 +213,7 @@ export function createServices(
     adapters,
     secrets,
     notify,
+    written: (id) => podCache.refresh(id),
     consoleSubdomain: config.console.subdomain,
   });
 
@@ -219,9 +228,10 @@ export function createServices(
     proxy,
     auth,
     feed,
+    podCache,
     rootRoutes: [operatorAuthRoutes(auth)],
     hooks: [
-      authHook(db, {
+      authHook(tokenCache, {
         proxyToken: config.traefik.providerToken,
         localAdminToken: opts.localAdminToken,
         sessionUser: async (token) =>
@@ -241,8 +251,8 @@ export function createServices(
       agentTypeRoutes(db, adapters, { consoleSubdomain: config.console.subdomain }),
       watchRoutes({ db, docker, feed }),
       tenantRoutes(db),
-      tokenRoutes(db),
-      podRoutes(db, pods),
+      tokenRoutes(db, tokenCache),
+      podRoutes(podCache, pods),
       podHistoryRoutes({
         db,
         statsIntervalMs: config.stats.intervalMs,

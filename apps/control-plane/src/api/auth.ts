@@ -1,9 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Database } from '../db/client.js';
-import { verifyApiToken } from '../db/queries/tokens.js';
 import type { App } from './app.js';
 import { RateLimitedError, TokenExpiredError, UnauthorizedError } from './problem.js';
+import type { ApiTokenCache } from './token-cache.js';
 import { WindowCounter } from './window-counter.js';
 
 declare module 'fastify' {
@@ -111,7 +110,7 @@ const MAX_TRACKED_CLIENTS = 10_000;
  * window, every credential from that address is answered 429 without being looked at, so the
  * answers tell a guesser nothing more. Valid tokens cost nothing extra: only failures count.
  */
-export function authHook(db: Database, opts: AuthOptions) {
+export function authHook(tokens: ApiTokenCache, opts: AuthOptions) {
   const failures = new WindowCounter({
     windowMs: opts.failureLimit.windowMs,
     maxKeys: MAX_TRACKED_CLIENTS,
@@ -127,7 +126,7 @@ export function authHook(db: Database, opts: AuthOptions) {
     }
     if (opts.localAdminToken && sameSecret(token, opts.localAdminToken)) return 'local-admin';
     if (API_TOKEN.test(token)) {
-      const record = await verifyApiToken(db, token);
+      const record = await tokens.verify(token);
       if (record === 'expired') throw new TokenExpiredError();
       if (record) return `token:${record.id}`;
     } else {

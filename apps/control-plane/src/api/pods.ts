@@ -1,7 +1,7 @@
 import { CreatedPod, PodWithStatus } from '@agentpod/shared';
-import type { Database } from '../db/client.js';
-import { getPod, listPods } from '../db/queries/pods.js';
+import type { FastifyReply } from 'fastify';
 import type { PodService } from '../pods/service.js';
+import type { PodCache } from '../watch/pod-cache.js';
 import type { ApiInstance } from './app.js';
 import {
   CreatePodBody,
@@ -15,10 +15,19 @@ import {
 const tags = ['pods'];
 
 /**
+ * Sends JSON the pod cache serialized once per change, past the route's serializer: the schema
+ * was applied when the entry was made (watch/pod-cache.ts), so doing it per request would only
+ * repeat it. The declared response schemas still document the routes.
+ */
+function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+/**
  * Writes return at once with the desired state and the last observed status; the reconciler
  * does the Docker work and the status catches up (poll GET /pods/:id or its events).
  */
-export function podRoutes(db: Database, pods: PodService) {
+export function podRoutes(cache: PodCache, pods: PodService) {
   return (app: ApiInstance) => {
     app.post(
       '/pods',
@@ -36,12 +45,12 @@ export function podRoutes(db: Database, pods: PodService) {
     app.get(
       '/pods',
       { schema: { tags, querystring: PodListQuery, response: { 200: PodPage } } },
-      (req) => listPods(db, req.query),
+      async (req, reply) => sendJson(reply, await cache.listJson(req.query)),
     );
     app.get(
       '/pods/:id',
       { schema: { tags, params: PodIdParams, response: { 200: PodWithStatus } } },
-      (req) => getPod(db, req.params.id),
+      async (req, reply) => sendJson(reply, (await cache.get(req.params.id)).json),
     );
     app.patch(
       '/pods/:id',

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import { createApiToken, listApiTokens, revokeApiToken } from '../db/queries/tokens.js';
 import type { ApiInstance } from './app.js';
 import { OneLine } from './schemas.js';
+import type { ApiTokenCache } from './token-cache.js';
 
 const tags = ['tokens'];
 const CreateTokenBody = z.strictObject({
@@ -18,7 +19,7 @@ const TokenIdParams = z.strictObject({ id: TokenId });
  * embedded database. Values are shown once, in the create answer; lists carry neither value
  * nor hash.
  */
-export function tokenRoutes(db: Database) {
+export function tokenRoutes(db: Database, cache: ApiTokenCache) {
   return (app: ApiInstance) => {
     app.post(
       '/tokens',
@@ -47,6 +48,7 @@ export function tokenRoutes(db: Database) {
       },
       async (req, reply) => {
         await revokeApiToken(db, req.params.id);
+        cache.forget(req.params.id);
         return reply.code(204).send(null);
       },
     );

@@ -33,6 +33,8 @@ export interface PodServiceDeps {
   secrets: SecretBox;
   /** Wakes the reconciler for this pod at once. */
   notify: (podId: string) => void;
+  /** After a write, before the API answers: its next read must see it (watch/pod-cache.ts). */
+  written?: (podId: string) => Promise<void>;
   /** The dashboard's subdomain: never a pod's. */
   consoleSubdomain?: string;
 }
@@ -102,7 +104,7 @@ export class PodService {
       desiredState: input.desiredState,
       secrets: this.deps.secrets.encryptPodSecrets(id, plain),
     });
-    this.deps.notify(pod.id);
+    await this.changed(pod.id);
     const revealed = adapter.revealedSecrets ?? [];
     return {
       ...pod,
@@ -135,14 +137,14 @@ export class PodService {
       };
     }
     const pod = await updatePod(this.deps.db, id, patch);
-    this.deps.notify(id);
+    await this.changed(id);
     return pod;
   }
 
   async setPower(id: string, desiredState: PowerState): Promise<PodWithStatus> {
     await this.live(id);
     const pod = await updatePod(this.deps.db, id, { desiredState });
-    this.deps.notify(id);
+    await this.changed(id);
     return pod;
   }
 
@@ -156,7 +158,7 @@ export class PodService {
       );
     }
     const pod = await updatePod(this.deps.db, id, { restart: true });
-    this.deps.notify(id);
+    await this.changed(id);
     return pod;
   }
 
@@ -174,7 +176,7 @@ export class PodService {
       }
     }
     const pod = await requestPodDeletion(this.deps.db, id, opts);
-    this.deps.notify(id);
+    await this.changed(id);
     return pod;
   }
 
@@ -202,7 +204,7 @@ export class PodService {
       reason: 'GatewayTokenRotated',
       message: 'the gateway token was replaced; links made with the old one stop working',
     });
-    this.deps.notify(id);
+    await this.changed(id);
     return pod;
   }
 
@@ -222,6 +224,11 @@ export class PodService {
       }
       throw err;
     }
+  }
+
+  private async changed(id: string): Promise<void> {
+    this.deps.notify(id);
+    await this.deps.written?.(id);
   }
 
   private async live(id: string): Promise<PodWithStatus> {

@@ -20,6 +20,8 @@ export interface ReconcilerOptions {
   leaderRetryMs: number;
   /** After every reconcile, whatever its outcome (the proxy sync listens). */
   onReconciled?: (podId: string) => void;
+  /** Awaited after every reconcile, before the pod counts as done (`idle()` waits for it). */
+  afterReconcile?: (podId: string) => Promise<void>;
 }
 
 /** Background parts that run only while this process leads (the prober, the sweeper). */
@@ -65,6 +67,7 @@ export class Reconciler {
         return await reconcilePod({ ...reconcileDeps, fence: this.term.signal }, id);
       } finally {
         opts.onReconciled?.(id);
+        await opts.afterReconcile?.(id);
       }
     };
     this.queue = new WorkQueue(reconcile, {

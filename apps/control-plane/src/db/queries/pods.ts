@@ -111,13 +111,36 @@ async function withDetails(db: Database, rows: PodRow[]): Promise<PodWithStatus[
       .from(podSecrets)
       .where(inArray(podSecrets.podId, ids)),
   ]);
+  return assemble(rows, statuses, secrets);
+}
+
+function assemble(
+  rows: PodRow[],
+  statuses: StatusRow[],
+  secrets: { podId: string; name: string }[],
+): PodWithStatus[] {
   const statusById = new Map(statuses.map((s) => [s.podId, s]));
+  const secretNames = new Map<string, string[]>();
+  for (const s of secrets) secretNames.set(s.podId, [...(secretNames.get(s.podId) ?? []), s.name]);
   return rows.map((row) => {
     const status = statusById.get(row.id);
     if (!status) throw new Error(`pod ${row.id} has no status row`);
-    const refs = secrets.filter((s) => s.podId === row.id).map((s) => s.name);
-    return { ...toPod(row, refs), status: toStatus(status) };
+    return { ...toPod(row, secretNames.get(row.id) ?? []), status: toStatus(status) };
   });
+}
+
+/**
+ * Every pod row, tombstones included, with its status and secret names: the pod cache's load.
+ * Pods first, then statuses: a pod and its status row are made in one transaction, so each pod
+ * read has its status by the time the statuses are read.
+ */
+export async function listAllPods(db: Database): Promise<PodWithStatus[]> {
+  const rows = await db.select().from(pods);
+  const statuses = await db.select().from(podStatus);
+  const secrets = await db
+    .select({ podId: podSecrets.podId, name: podSecrets.name })
+    .from(podSecrets);
+  return assemble(rows, statuses, secrets);
 }
 
 export async function createPod(db: Database, input: NewPod): Promise<PodWithStatus> {

@@ -1,0 +1,158 @@
+// What the benchmarks share: the test environment's settings, a scratch database, the control
+// plane as a child process (the built CLI's `agentpod server`), a process's CPU and RSS from
+// /proc, and the results file.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const root = new URL('../', import.meta.url);
+const require = createRequire(new URL('apps/control-plane/package.json', root));
+const pg = require('pg');
+
+export const CLI = new URL('apps/cli/dist/main.js', root).pathname;
+
+export function testEnv() {
+  let text;
+  try {
+    text = readFileSync(new URL('.test-env', root), 'utf8');
+  } catch {
+    throw new Error('.test-env is missing: run scripts/test-env.sh first');
+  }
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l))
+      .filter(Boolean)
+      .map((m) => [m[1], m[2]]),
+  );
+}
+
+/** A new database on the test server; `drop` removes it. */
+export async function scratchDatabase(serverUrl) {
+  const name = `agentpod_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** utime + stime of a process in ms (clock ticks of 10 ms). */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+export function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+export const dockerdPid = () => Number(readFileSync('/var/run/docker.pid', 'utf8'));
+
+export function docker(...args) {
+  return execFileSync('/usr/bin/docker', args, { encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+}
+
+/** The control plane, started as an operator starts it. */
+export class ControlPlane {
+  /** `nodeArgs`: for a profile, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
+  constructor(env, { nodeArgs = [] } = {}) {
+    this.env = env;
+    this.nodeArgs = nodeArgs;
+    this.output = '';
+    this.dataDir = mkdtempSync(join(tmpdir(), 'agentpod-bench-'));
+  }
+
+  async start() {
+    const child = spawn(process.execPath, [...this.nodeArgs, CLI, 'server'], {
+      env: {
+        ...process.env,
+        AGENTPOD_PORT: '0',
+        AGENTPOD_LOG_LEVEL: 'info',
+        AGENTPOD_DATA_DIR: this.dataDir,
+        AGENTPOD_PROXY: 'none',
+        AGENTPOD_NETWORK_POLICY: 'off',
+        AGENTPOD_BASE_DOMAIN: 'bench.test',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.url = await new Promise((resolve, reject) => {
+      const onData = (chunk) => {
+        this.output = (this.output + chunk.toString()).slice(-50_000);
+        const token = /shown only this once: (ap_[\w-]+)/.exec(this.output)?.[1];
+        if (token) this.token = token;
+        const url = /"url":"(http:\/\/[^"]+)","msg":"control plane listening"/.exec(
+          this.output,
+        )?.[1];
+        if (url) resolve(url);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('exit', (code) =>
+        reject(new Error(`control plane exited with ${code}: ${this.output.slice(-2000)}`)),
+      );
+    });
+    return this;
+  }
+
+  get pid() {
+    return this.child.pid;
+  }
+
+  async api(method, path, body) {
+    const res = await fetch(`${this.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async stop() {
+    if (this.child && this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export function machine() {
+  const c = cpus();
+  return `${c.length} × ${c[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `probe` returns a value other than undefined; throws after `timeoutMs`. */
+export async function until(what, probe, { timeoutMs = 600_000, intervalMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}

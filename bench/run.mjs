@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// AgentPod's benchmarks (issue 10's targets P1-P6), each against its baseline measured in the
+// same run: compare ratios, not absolute times. Needs scripts/test-env.sh and a build.
+//
+//   node bench/run.mjs                  every benchmark, full size; rewrites docs/performance.md
+//   node bench/run.mjs api              one of them (api)
+//   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { machine } from './lib.mjs';
+
+const BENCHES = {
+  api: () => import('./api.mjs'),
+};
+
+const { values, positionals } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } },
+  allowPositionals: true,
+});
+const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
+for (const name of names) if (!BENCHES[name]) throw new Error(`no benchmark named ${name}`);
+
+const results = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  smoke: values.smoke,
+  benches: {},
+};
+for (const name of names) {
+  const started = Date.now();
+  console.error(`[bench] ${name}${values.smoke ? ' (smoke)' : ''}`);
+  const { run } = await BENCHES[name]();
+  results.benches[name] = await run({ smoke: values.smoke });
+  console.error(`[bench] ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+const json = `${JSON.stringify(results, null, 2)}\n`;
+if (values.out) writeFileSync(values.out, json);
+else process.stdout.write(json);
