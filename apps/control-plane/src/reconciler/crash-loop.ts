@@ -97,6 +97,11 @@ export class CrashLoopTracker {
     return this.state(record, newCrash, now);
   }
 
+  /** Crashes counted and not yet reset: the pod's restarts may still be held (a resync looks). */
+  hasCrashes(podId: string): boolean {
+    return (this.pods.get(podId)?.crashes ?? 0) > 0;
+  }
+
   /** An exit AgentPod caused (stop, restart, recreate): seen, not counted. */
   ownExit(podId: string, container: CrashObservation | null): void {
     if (!container) return;

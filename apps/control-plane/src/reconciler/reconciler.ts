@@ -1,4 +1,4 @@
-import { listPodIdsToReconcile } from '../db/queries/pods.js';
+import { listPodIdsToReconcile, listResyncRows } from '../db/queries/pods.js';
 import { type Logger, LoopLog } from '../logger.js';
 import {
   type DockerEvent,
@@ -7,11 +7,13 @@ import {
   LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
+  listContainers,
 } from '../runtime/index.js';
 import type { ExitHint } from './exits.js';
 import type { Leadership } from './leader.js';
 import { LeadershipLostError, WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcilePod, recordReconcileFailure } from './reconcile.js';
+import { needsReconcile } from './resync.js';
 
 export interface ReconcilerOptions {
   resyncIntervalMs: number;
@@ -90,8 +92,8 @@ export class Reconciler {
       onEvent: (e) => this.onDockerEvent(e),
       onStateChange: (state) => {
         deps.logger.info({ state }, 'docker event stream');
-        // Events missed while disconnected are gone: a resync catches up on them.
-        if (state === 'connected' && this.leading) void this.resync();
+        // Events missed while disconnected are gone: a full resync catches up on them.
+        if (state === 'connected' && this.leading) void this.resync({ full: true });
         if (state === 'disconnected') deps.crashLoop?.dockerWasAway();
       },
       reconnectDelayMs: { min: 500, max: 10_000 },
@@ -135,19 +137,56 @@ export class Reconciler {
   }
 
   /**
-   * Queues every pod. A pod that is backing off after a failure waits its turn, unless `now`:
-   * the failures had one cause that is gone (Docker answers again), so none is the pod's own.
+   * Queues the pods that may be out of step, judged from one query and one container listing
+   * (resync.ts); `full` queues every pod. A pod that is backing off after a failure waits its
+   * turn, unless `now` (implies full): the failures had one cause that is gone (Docker answers
+   * again), so none is the pod's own.
    */
-  async resync({ now = false }: { now?: boolean } = {}): Promise<void> {
+  async resync({ now = false, full = now }: { now?: boolean; full?: boolean } = {}): Promise<void> {
     try {
-      for (const id of await listPodIdsToReconcile(this.deps.db)) {
+      const started = performance.now();
+      const { ids, pods } = full ? await this.allPods() : await this.unsettledPods();
+      for (const id of ids) {
         if (now) this.queue.addNow(id);
         else this.queue.add(id);
       }
+      this.lastResync = { full, pods, queued: ids.length, ms: performance.now() - started };
       this.resyncLog.succeeded();
     } catch (err) {
       this.resyncLog.failed(err);
     }
+  }
+
+  /** The last resync's figures (bench/steady-state.mjs reads them through the server log). */
+  lastResync: { full: boolean; pods: number; queued: number; ms: number } | undefined;
+
+  private async allPods(): Promise<{ ids: string[]; pods: number }> {
+    const ids = await listPodIdsToReconcile(this.deps.db);
+    return { ids, pods: ids.length };
+  }
+
+  private async unsettledPods(): Promise<{ ids: string[]; pods: number }> {
+    const labels = {
+      [LABEL_MANAGED]: 'true',
+      [LABEL_INSTALLATION]: this.deps.installationId,
+    };
+    const [rows, containers] = await Promise.all([
+      listResyncRows(this.deps.db),
+      // Docker not answering: every pod's own reconcile finds out (and says so in its status).
+      listContainers(this.deps.docker, labels).catch(() => null),
+    ]);
+    if (!containers) return { ids: rows.map((r) => r.id), pods: rows.length };
+    const byPod = new Map<string, typeof containers>();
+    for (const c of containers) {
+      const id = c.labels[LABEL_POD_ID];
+      if (id) byPod.set(id, [...(byPod.get(id) ?? []), c]);
+    }
+    // A crash-looping pod's held restarts are let go by a reconcile once it has run fine.
+    const unsettled = (id: string) => this.deps.crashLoop?.hasCrashes(id) ?? false;
+    const ids = rows
+      .filter((r) => needsReconcile(r, byPod.get(r.id) ?? []) || unsettled(r.id))
+      .map((r) => r.id);
+    return { ids, pods: rows.length };
   }
 
   /** Called by the leadership when its connection is lost. */
@@ -182,7 +221,9 @@ export class Reconciler {
     this.events.start();
     for (const task of this.leaderTasks) task.start();
     this.unwatchOutage = this.deps.docker.onOutageChange((outage) => this.onDockerOutage(outage));
-    void this.resync();
+    // Every pod once: what changed while no one led (an upgrade's new defaults) shows no trace
+    // a listing could catch.
+    void this.resync({ full: true });
     this.resyncTimer = setInterval(() => void this.resync(), this.opts.resyncIntervalMs);
     this.resyncTimer.unref();
   }

@@ -12,6 +12,7 @@ import type {
 } from '@agentpod/shared';
 import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import type { ResyncRow } from '../../reconciler/resync.js';
 import type { Database } from '../client.js';
 import { newId } from '../ids.js';
 import { type ExitMark, podSecrets, podStatus, pods } from '../schema.js';
@@ -439,6 +440,25 @@ export async function listPodIdsToReconcile(db: Database): Promise<string[]> {
     .innerJoin(podStatus, eq(podStatus.podId, pods.id))
     .where(or(isNull(pods.deletedAt), sql`${podStatus.phase} <> 'deleted'`));
   return rows.map((r) => r.id);
+}
+
+/** A periodic resync's look at every pod it still has work for (reconciler/resync.ts). */
+export async function listResyncRows(db: Database): Promise<ResyncRow[]> {
+  const rows = await db
+    .select({
+      id: pods.id,
+      deletedAt: pods.deletedAt,
+      desiredState: pods.desiredState,
+      generation: pods.generation,
+      observedGeneration: podStatus.observedGeneration,
+      phase: podStatus.phase,
+      health: podStatus.health,
+      specHash: podStatus.specHash,
+    })
+    .from(pods)
+    .innerJoin(podStatus, eq(podStatus.podId, pods.id))
+    .where(or(isNull(pods.deletedAt), sql`${podStatus.phase} <> 'deleted'`));
+  return rows.map(({ deletedAt, ...row }) => ({ ...row, deleting: deletedAt !== null }));
 }
 
 /** Ids of every pod row, tombstones included: the sweeper's notion of "owned". */

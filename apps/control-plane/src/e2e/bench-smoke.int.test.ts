@@ -1,0 +1,37 @@
+// The benchmarks are not timed tests: CI runs them at tiny sizes to prove they still work (they
+// start the built control plane, load it, and measure its baseline in the same run).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const RUNNER = fileURLToPath(new URL('../../../../bench/run.mjs', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'agentpod-bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench/run.mjs --smoke', () => {
+  it('measures the API against a bare Fastify route serving the same bytes', () => {
+    const out = join(dir, 'api.json');
+    execFileSync(process.execPath, [RUNNER, 'api', '--smoke', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 110_000,
+    });
+    const result = JSON.parse(readFileSync(out, 'utf8'));
+    expect(result).toMatchObject({ smoke: true, benches: { api: { database: 'postgres' } } });
+    const routes = result.benches.api.routes;
+    expect(Object.keys(routes)).toEqual(['one', 'page']);
+    type Side = { rps: number; errors: number };
+    type Route = { agentpod: Side; limit: Side; bytes: number; ratio: number };
+    for (const route of Object.values(routes) as Route[]) {
+      // Every request answered 200 on both sides, and both served the same number of bytes.
+      expect(route.agentpod.errors).toBe(0);
+      expect(route.limit.errors).toBe(0);
+      expect(route.agentpod.rps).toBeGreaterThan(0);
+      expect(route.limit.rps).toBeGreaterThan(0);
+      expect(route.bytes).toBeGreaterThan(500);
+      expect(route.ratio).toBe(Math.round((route.agentpod.rps / route.limit.rps) * 100) / 100);
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerSummary } from '../runtime/index.js';
+import { LABEL_SPEC_HASH } from '../runtime/index.js';
+import { networkName, volumeName } from './names.js';
+import { needsReconcile, type ResyncRow } from './resync.js';
+
+const ID = 'pod_0000000000000000000a';
+const settled: ResyncRow = {
+  id: ID,
+  deleting: false,
+  desiredState: 'running',
+  generation: 3,
+  observedGeneration: 3,
+  phase: 'running',
+  health: 'healthy',
+  specHash: 'h1',
+};
+const running: ContainerSummary = {
+  id: 'c1',
+  name: `agentpod-${ID}`,
+  image: 'img',
+  labels: { [LABEL_SPEC_HASH]: 'h1' },
+  status: 'running',
+  statusText: 'Up 3 minutes',
+  networks: { [networkName(ID)]: '10.213.0.2' },
+  mounts: [{ name: volumeName(ID), destination: '/home/node/.openclaw' }],
+};
+
+describe('needsReconcile', () => {
+  it('leaves a settled pod alone: running, healthy, on its spec, network and volume', () => {
+    expect(needsReconcile(settled, [running])).toBe(false);
+  });
+
+  it('queues a pod with a change, a deletion, or a status not yet settled', () => {
+    expect(needsReconcile({ ...settled, generation: 4 }, [running])).toBe(true);
+    expect(needsReconcile({ ...settled, deleting: true }, [running])).toBe(true);
+    expect(needsReconcile({ ...settled, health: 'starting' }, [running])).toBe(true);
+    expect(needsReconcile({ ...settled, phase: 'failed' }, [running])).toBe(true);
+  });
+
+  it('queues a pod whose container is missing, twinned, stopped, on another spec or detached', () => {
+    expect(needsReconcile(settled, [])).toBe(true);
+    expect(needsReconcile(settled, [running, { ...running, id: 'c2' }])).toBe(true);
+    expect(needsReconcile(settled, [{ ...running, status: 'exited' }])).toBe(true);
+    expect(needsReconcile(settled, [{ ...running, labels: { [LABEL_SPEC_HASH]: 'h0' } }])).toBe(
+      true,
+    );
+    expect(needsReconcile(settled, [{ ...running, networks: { bridge: '172.17.0.2' } }])).toBe(
+      true,
+    );
+    expect(needsReconcile(settled, [{ ...running, mounts: [] }])).toBe(true);
+  });
+
+  it('leaves a stopped pod alone, and queues one whose container runs again', () => {
+    const stopped = { ...settled, desiredState: 'stopped' as const, phase: 'stopped' };
+    expect(needsReconcile(stopped, [{ ...running, status: 'exited' }])).toBe(false);
+    expect(needsReconcile(stopped, [])).toBe(false);
+    expect(needsReconcile(stopped, [running])).toBe(true);
+    expect(needsReconcile({ ...stopped, phase: 'running' }, [])).toBe(true);
+  });
+});
