@@ -250,7 +250,7 @@ export function createServices(
       auditRoutes(db),
       agentTypeRoutes(db, adapters, { consoleSubdomain: config.console.subdomain }),
       watchRoutes({ db, docker, feed }),
-      tenantRoutes(db),
+      tenantRoutes(db, podCache),
       tokenRoutes(db, tokenCache),
       podRoutes(podCache, pods),
       podHistoryRoutes({

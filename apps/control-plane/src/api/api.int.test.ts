@@ -21,6 +21,7 @@ import { type DockerHost, LABEL_POD_ID, listContainers } from '../runtime/index.
 import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
 import { type RunningServer, startServer } from '../server.js';
 import { BODY_LIMIT_BYTES } from './app.js';
+import { TOKEN_CACHE_TTL_MS } from './token-cache.js';
 
 const BASE_DOMAIN = 'agents.test';
 const PROXY_TOKEN = randomBytes(16).toString('hex');
@@ -203,10 +204,26 @@ describe('auth and the unauthenticated endpoints', () => {
     expectProblem(await api('GET', '/tenants', { token: forged }), 401, 'unauthorized');
     expectProblem(await api('GET', '/tenants', { token: PROXY_TOKEN }), 401, 'unauthorized');
 
+    // Revoked through the API: refused from the next request on.
     const { token, record } = await createApiToken(server.context.db.db, 'short-lived');
     expect((await api('GET', '/tenants', { token })).status).toBe(200);
-    await revokeApiToken(server.context.db.db, record.id);
+    expect((await api('DELETE', `/tokens/${record.id}`)).status).toBe(204);
     expectProblem(await api('GET', '/tenants', { token }), 401, 'unauthorized');
+
+    // Revoked past this process (another control plane, the database): verified tokens are
+    // kept TOKEN_CACHE_TTL_MS, so it is refused within that.
+    const other = await createApiToken(server.context.db.db, 'revoked elsewhere');
+    expect((await api('GET', '/tenants', { token: other.token })).status).toBe(200);
+    await revokeApiToken(server.context.db.db, other.record.id);
+    const refused = await eventually(
+      'the token revoked in the database to be refused',
+      async () => {
+        const reply = await api('GET', '/tenants', { token: other.token });
+        return reply.status === 200 ? undefined : reply;
+      },
+      { timeoutMs: TOKEN_CACHE_TTL_MS + 5_000 },
+    );
+    expectProblem(refused, 401, 'unauthorized');
   });
 
   it('refuses an unauthenticated write before touching anything', async () => {

@@ -8,6 +8,7 @@ import {
   listTenants,
   updateTenant,
 } from '../db/queries/tenants.js';
+import type { PodCache } from '../watch/pod-cache.js';
 import type { ApiInstance } from './app.js';
 import {
   CreateTenantBody,
@@ -19,7 +20,7 @@ import {
 
 const tags = ['tenants'];
 
-export function tenantRoutes(db: Database) {
+export function tenantRoutes(db: Database, podCache: PodCache) {
   return (app: ApiInstance) => {
     app.post(
       '/tenants',
@@ -55,6 +56,8 @@ export function tenantRoutes(db: Database) {
       },
       async (req, reply) => {
         await deleteTenant(db, req.params.id);
+        // Its pods' tombstones went with it: this process's next read must not find them.
+        await podCache.refreshTenant(req.params.id);
         return reply.code(204).send(null);
       },
     );

@@ -11,7 +11,9 @@ export type WatchNotice =
   | { kind: 'pod'; podId: string }
   | { kind: 'event'; podId: string; eventId: string }
   /** Notices may have been missed (the listening connection was lost): look again. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** The listening connection is lost: until `reset`, nothing is being heard. */
+  | { kind: 'lost' };
 
 /** `pod:<id>` and `event:<pod id>:<event id>`, as the triggers write them. */
 export function parseNotice(payload: string): WatchNotice | null {
@@ -42,8 +44,10 @@ export class WatchFeed {
         if (this.everReady) this.publish({ kind: 'reset' });
         this.everReady = true;
       },
-      onLost: (err) =>
-        this.logger.warn({ err: err.message }, 'watch feed lost its database connection'),
+      onLost: (err) => {
+        this.logger.warn({ err: err.message }, 'watch feed lost its database connection');
+        this.publish({ kind: 'lost' });
+      },
     });
   }
 

@@ -12,7 +12,7 @@ import {
   updatePod,
   writePodStatus,
 } from '../db/queries/pods.js';
-import { createTenant } from '../db/queries/tenants.js';
+import { createTenant, deleteTenant } from '../db/queries/tenants.js';
 import { DATABASE_BACKENDS, openTestDatabase, type TestDatabase } from '../db/testing.js';
 import { eventually } from '../runtime/testing.js';
 import { WatchFeed } from './feed.js';
@@ -128,6 +128,19 @@ describe.each(DATABASE_BACKENDS)('the pod cache on %s', (backend) => {
         cursor = fromDb.nextCursor ?? undefined;
       } while (cursor);
     }
+  });
+
+  it('drops a pod whose row went with its tenant, from the notice alone', async () => {
+    await cache.start();
+    const pod = await createPod(t.db, newPod('erin', { tenantId: tenants[1] as string }));
+    // Deleted, then finished: a tombstone, which goes with its tenant.
+    await requestPodDeletion(t.db, pod.id, { purge: false });
+    await writePodStatus(t.db, pod.id, { phase: 'deleted' });
+    await cache.refresh(pod.id);
+    expect(cache.size).toBe(1);
+    await deleteTenant(t.db, tenants[1] as string);
+    await eventually('the pod gone from the cache', () => (cache.size === 0 ? true : undefined));
+    await expect(cache.get(pod.id)).rejects.toMatchObject({ code: 'pod_not_found' });
   });
 
   it('loads everything again when notices may have been lost', async () => {

@@ -49,6 +49,8 @@ export class PodCache {
   private order: string[] | null = null;
   /** False until the first load, and while a reload after lost notices runs. */
   private current = false;
+  /** The feed's connection is lost: nothing changed is heard, so nothing cached is vouched for. */
+  private deaf = false;
   /** Ids whose next fetch is asked for, with whoever waits for it to land. */
   private readonly wanted = new Map<string, (() => void)[]>();
   private readonly fetching = new Set<string>();
@@ -146,6 +148,14 @@ export class PodCache {
     return json;
   }
 
+  /** After a tenant's deletion through this process: its pods' rows went with it. */
+  async refreshTenant(tenantId: string): Promise<void> {
+    const ids = [...this.byId.values()]
+      .filter((e) => e.pod.tenantId === tenantId)
+      .map((e) => e.pod.id);
+    await Promise.all(ids.map((id) => this.refresh(id)));
+  }
+
   /** After a write through this process: resolves once a fetch begun after now has landed. */
   refresh(id: string): Promise<void> {
     if (!this.unsubscribe) return Promise.resolve();
@@ -157,8 +167,16 @@ export class PodCache {
       if (this.reloading) this.changedDuringLoad.add(notice.podId);
       this.want(notice.podId);
     }
+    // Deaf until the connection is back: reads go to the database meanwhile.
+    else if (notice.kind === 'lost') {
+      this.deaf = true;
+      this.current = false;
+    }
     // Notices were lost while the listening connection was down: load everything again.
-    else if (notice.kind === 'reset') void this.reload();
+    else if (notice.kind === 'reset') {
+      this.deaf = false;
+      void this.reload();
+    }
   }
 
   private want(id: string, waiter?: () => void): void {
@@ -238,7 +256,7 @@ export class PodCache {
           this.byId.clear();
           this.order = null;
           for (const pod of pods) this.put(pod);
-          this.current = true;
+          this.current = !this.deaf;
           for (const id of this.changedDuringLoad) this.want(id);
           this.changedDuringLoad.clear();
           return;
