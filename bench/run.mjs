@@ -3,7 +3,8 @@
 // same run: compare ratios, not absolute times. Needs scripts/test-env.sh and a build.
 //
 //   node bench/run.mjs                  every benchmark, full size; rewrites docs/performance.md
-//   node bench/run.mjs api              one of them (api)
+//   node bench/run.mjs api              one of them (api, fleet)
+//   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
 //   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,10 +12,16 @@ import { machine } from './lib.mjs';
 
 const BENCHES = {
   api: () => import('./api.mjs'),
+  fleet: () => import('./fleet.mjs'),
 };
 
 const { values, positionals } = parseArgs({
-  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: {
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    /** Pods for the fleet benchmark (default 100). */
+    size: { type: 'string' },
+  },
   allowPositionals: true,
 });
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
@@ -30,7 +37,8 @@ for (const name of names) {
   const started = Date.now();
   console.error(`[bench] ${name}${values.smoke ? ' (smoke)' : ''}`);
   const { run } = await BENCHES[name]();
-  results.benches[name] = await run({ smoke: values.smoke });
+  const size = values.size ? Number(values.size) : undefined;
+  results.benches[name] = await run({ smoke: values.smoke, size });
   console.error(`[bench] ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 const json = `${JSON.stringify(results, null, 2)}\n`;

@@ -754,7 +754,14 @@ describe('pods', () => {
     expect(await listIds('/pods?limit=200')).not.toContain(pod.id);
     expect(await listIds(`/pods?tenantId=${tenant.id}`)).not.toContain(pod.id);
 
-    const tombstone = desired(await getPod(pod.id));
+    // Once the reconciler has finished the deletion (it drops the secrets then), the tombstone
+    // must not change any more.
+    const finished = await eventually('the deletion to finish', async () => {
+      const p = await getPod(pod.id);
+      return p.status.phase === 'deleted' ? p : undefined;
+    });
+    const tombstone = desired(finished);
+    expect(tombstone.secretRefs).toEqual([]);
     const writes: [string, string, unknown?][] = [
       ['PATCH', '', { name: 'revived' }],
       ['POST', '/start'],
