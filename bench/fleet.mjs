@@ -86,29 +86,52 @@ async function rawDocker(image, count, subnetBase) {
   return { createMs, removeMs: Date.now() - removeStarted };
 }
 
-async function podsPage(cp) {
+/** Whatever this run's control plane left behind (a failed run), by its installation label. */
+async function removeInstallation(cp) {
+  const id = /"installation":"([a-z0-9]+)"/.exec(cp.output)?.[1];
+  if (!id) return;
+  const filter = `label=agentpod.installation=${id}`;
+  const ids = (await docker('ps', '-aq', '--filter', filter)).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await docker('rm', '-f', '-v', ...ids);
+  const nets = (await docker('network', 'ls', '-q', '--filter', filter)).stdout
+    .split('\n')
+    .filter(Boolean);
+  if (nets.length > 0) await docker('network', 'rm', ...nets);
+  const vols = (await docker('volume', 'ls', '-q', '--filter', filter)).stdout
+    .split('\n')
+    .filter(Boolean);
+  if (vols.length > 0) await docker('volume', 'rm', ...vols);
+}
+
+async function podsPage(cp, filter = '') {
   const all = [];
   let cursor;
   do {
-    const page = await cp.api('GET', `/pods?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await cp.api(
+      'GET',
+      `/pods?limit=200${filter}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     all.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
   return all;
 }
 
-export async function run({ smoke, size }) {
+export async function run({ smoke, size, nodeArgs = [] }) {
   const count = size ?? (smoke ? 3 : 100);
   const idleSeconds = smoke ? 2 : 90;
   const env = testEnv();
   const image = env.AGENTPOD_TEST_IMAGE_STANDIN;
-  const raw = smoke ? null : await rawDocker(image, count, '10.233');
+  const raw = smoke || nodeArgs.length > 0 ? null : await rawDocker(image, count, '10.233');
   const db = await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL);
-  const cp = new ControlPlane({
-    DATABASE_URL: db.url,
-    AGENTPOD_IMAGE_OPENCLAW: image,
-    AGENTPOD_POD_SUBNET_POOL: '10.232.0.0/16',
-  });
+  const cp = new ControlPlane(
+    {
+      DATABASE_URL: db.url,
+      AGENTPOD_IMAGE_OPENCLAW: image,
+      AGENTPOD_POD_SUBNET_POOL: '10.232.0.0/16',
+    },
+    { nodeArgs },
+  );
   try {
     await cp.start();
     const tenant = await cp.api('POST', '/tenants', { name: 'fleet' });
@@ -153,8 +176,9 @@ export async function run({ smoke, size }) {
     await until(
       'every pod deleted',
       async () => {
-        const left = await podsPage(cp);
-        return left.length === 0 ? true : undefined;
+        // Gone from the list at once; deleted once the reconciler has removed their objects.
+        const left = await podsPage(cp, '&includeDeleted=true');
+        return left.every((p) => p.status.phase === 'deleted') ? true : undefined;
       },
       { intervalMs: 500 },
     );
@@ -173,5 +197,6 @@ export async function run({ smoke, size }) {
   } finally {
     await cp.stop();
     await db.drop();
+    await removeInstallation(cp);
   }
 }
