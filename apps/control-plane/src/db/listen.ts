@@ -33,39 +33,50 @@ export function listenPostgres(
   channel: string,
   cb: ListenCallbacks,
 ): ChannelListener {
-  let client: pg.PoolClient | undefined;
+  // The connection in use, with the one way to give it back to the pool.
+  let current: { client: pg.PoolClient; release: (err?: Error) => boolean } | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   const quoted = `"${channel.replaceAll('"', '""')}"`;
 
   const connect = async () => {
     let c: pg.PoolClient | undefined;
-    // A connection that dies during LISTEN both emits 'error' and fails the query: act once
-    // (a second release() throws, and a second retry would open a second listener).
-    let gone = false;
+    // A connection is given back exactly once, whoever comes first: an 'error' event, the
+    // failed LISTEN of that same error, or close(). A second release() throws, and a second
+    // retry would open a second listener. After its release the connection belongs to the
+    // pool, so our listeners come off it.
+    let released = false;
+    const onNotification = (msg: pg.Notification) => {
+      if (msg.channel === channel && msg.payload) cb.onNotice(msg.payload);
+    };
+    const release = (err?: Error): boolean => {
+      if (released) return false;
+      released = true;
+      if (current?.client === c) current = undefined;
+      if (c) {
+        c.removeListener('notification', onNotification);
+        c.removeListener('error', lost);
+        c.release(err);
+      }
+      return true;
+    };
     const lost = (err: Error) => {
-      if (gone) return;
-      gone = true;
-      if (client === c) client = undefined;
-      c?.release(err);
-      if (closed) return;
+      if (!release(err) || closed) return;
       cb.onLost?.(err);
       retry = setTimeout(() => void connect(), RETRY_MS);
       retry.unref();
     };
     try {
       c = await pool.connect();
-      c.on('notification', (msg) => {
-        if (msg.channel === channel && msg.payload) cb.onNotice(msg.payload);
-      });
+      c.on('notification', onNotification);
       c.on('error', lost);
       await c.query(`LISTEN ${quoted}`);
-      if (gone) return;
+      if (released) return;
       if (closed) {
-        c.release();
+        release();
         return;
       }
-      client = c;
+      current = { client: c, release };
       cb.onReady?.();
     } catch (err) {
       lost(err as Error);
@@ -76,11 +87,10 @@ export function listenPostgres(
     close: async () => {
       closed = true;
       clearTimeout(retry);
-      const c = client;
-      client = undefined;
-      if (c) {
-        await c.query(`UNLISTEN ${quoted}`).catch(() => undefined);
-        c.release();
+      const h = current;
+      if (h) {
+        await h.client.query(`UNLISTEN ${quoted}`).catch(() => undefined);
+        h.release();
       }
     },
   };

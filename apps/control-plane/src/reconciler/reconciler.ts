@@ -144,28 +144,18 @@ export class Reconciler {
    */
   async resync({ now = false, full = now }: { now?: boolean; full?: boolean } = {}): Promise<void> {
     try {
-      const started = performance.now();
-      const { ids, pods } = full ? await this.allPods() : await this.unsettledPods();
+      const ids = full ? await listPodIdsToReconcile(this.deps.db) : await this.unsettledPods();
       for (const id of ids) {
         if (now) this.queue.addNow(id);
         else this.queue.add(id);
       }
-      this.lastResync = { full, pods, queued: ids.length, ms: performance.now() - started };
       this.resyncLog.succeeded();
     } catch (err) {
       this.resyncLog.failed(err);
     }
   }
 
-  /** The last resync's figures (bench/steady-state.mjs reads them through the server log). */
-  lastResync: { full: boolean; pods: number; queued: number; ms: number } | undefined;
-
-  private async allPods(): Promise<{ ids: string[]; pods: number }> {
-    const ids = await listPodIdsToReconcile(this.deps.db);
-    return { ids, pods: ids.length };
-  }
-
-  private async unsettledPods(): Promise<{ ids: string[]; pods: number }> {
+  private async unsettledPods(): Promise<string[]> {
     const labels = {
       [LABEL_MANAGED]: 'true',
       [LABEL_INSTALLATION]: this.deps.installationId,
@@ -175,7 +165,7 @@ export class Reconciler {
       // Docker not answering: every pod's own reconcile finds out (and says so in its status).
       listContainers(this.deps.docker, labels).catch(() => null),
     ]);
-    if (!containers) return { ids: rows.map((r) => r.id), pods: rows.length };
+    if (!containers) return rows.map((r) => r.id);
     const byPod = new Map<string, typeof containers>();
     for (const c of containers) {
       const id = c.labels[LABEL_POD_ID];
@@ -183,10 +173,9 @@ export class Reconciler {
     }
     // A crash-looping pod's held restarts are let go by a reconcile once it has run fine.
     const unsettled = (id: string) => this.deps.crashLoop?.hasCrashes(id) ?? false;
-    const ids = rows
+    return rows
       .filter((r) => needsReconcile(r, byPod.get(r.id) ?? []) || unsettled(r.id))
       .map((r) => r.id);
-    return { ids, pods: rows.length };
   }
 
   /** Called by the leadership when its connection is lost. */

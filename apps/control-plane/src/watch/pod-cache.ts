@@ -34,8 +34,10 @@ function cached(pod: PodWithStatus): CachedPod {
   return { pod, json: JSON.stringify(PodWithStatus.parse(pod)) };
 }
 
+type ListKey = Pick<PodWithStatus, 'createdAt' | 'id'>;
+
 /** List order: (createdAt, id), as the database's listPods. */
-function before(a: PodWithStatus, b: PodWithStatus): number {
+function before(a: ListKey, b: ListKey): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -110,7 +112,7 @@ export class PodCache {
       const entry = this.byId.get(id);
       if (!entry) continue;
       const p = entry.pod;
-      if (afterKey && before(p, afterKey as PodWithStatus) <= 0) continue;
+      if (afterKey && before(p, afterKey) <= 0) continue;
       if (query.tenantId && p.tenantId !== query.tenantId) continue;
       if (query.agentType && p.agentType !== query.agentType) continue;
       if (!query.includeDeleted && p.deletedAt) continue;

@@ -15,10 +15,10 @@ import {
 import { callAction } from '@/lib/call-action';
 import { formatTime } from '@/lib/format';
 import { decideDevice, listDevices } from './actions';
+import { isPairingLine } from './pairing-line';
 
 // The control plane has no pairing event: the agent's own log says when a browser asks to pair,
 // so the list is read again when such a line arrives on the live feed (and after a decision).
-const PAIRING_LINE = /pair/i;
 const DEVICE_REASONS = new Set(['DeviceApproved', 'DeviceRejected', 'Started']);
 
 /** Browsers waiting to be paired with the agent, approved or rejected here; and paired ones. */
@@ -43,7 +43,7 @@ export function PodDevices({ podId }: { podId: string }) {
       clearTimeout(timer.current);
       timer.current = setTimeout(() => void refresh(), 500);
     };
-    const stop = store.followLogs(podId, { onLine: (l) => PAIRING_LINE.test(l.text) && later() });
+    const stop = store.followLogs(podId, { onLine: (l) => isPairingLine(l.text) && later() });
     return () => {
       stop();
       clearTimeout(timer.current);
