@@ -1,13 +1,18 @@
 // P2-P4 at one size: N stand-in pods created through the API on PostgreSQL, then left idle at
 // the default intervals (resync 30 s, probes 10 s, stats 10 s), then deleted through the API.
-// Beside it, in the same run, the raw Docker sequence for the same N (network create + volume
-// create + run with AgentPod's flags, at parallelism 16): the baseline for convergence.
+// Beside it, in the same run, the raw Docker sequence for the same N with AgentPod's flags at
+// parallelism 16, in both network layouts (a bridge per pod; one shared bridge without
+// inter-container traffic): the faster one is the baseline for convergence.
 import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   ControlPlane,
   cpuMs,
   dockerdPid,
+  parallel,
+  removeInstallation,
   rssMb,
   scratchDatabase,
   sleep,
@@ -18,38 +23,51 @@ import {
 const exec = promisify(execFile);
 const LABEL = 'agentpod.bench=fleet';
 
-/** Runs `fn` over `items` with at most `n` at once. */
-async function parallel(items, n, fn) {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: Math.min(n, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-    }),
-  );
-}
+/** Every raw Docker call has a deadline: a hung daemon fails the run instead of stalling it. */
+const RAW_CALL_TIMEOUT_MS = 180_000;
+const rawDockerCall = (...args) =>
+  exec('/usr/bin/docker', args, { maxBuffer: 16 << 20, timeout: RAW_CALL_TIMEOUT_MS });
 
-const docker = (...args) => exec('/usr/bin/docker', args, { maxBuffer: 16 << 20 });
-
-/** The raw sequence per pod, with the flags AgentPod's spec gives a stand-in pod. */
-async function rawDocker(image, count, subnetBase) {
+/**
+ * The raw sequence for N pods, with the flags AgentPod's spec gives a stand-in pod, in one of
+ * two network layouts: `per-pod` (network create + volume create + run each, AgentPod's layout
+ * today) or `shared` (one bridge without inter-container traffic for all; volume create + run
+ * each). Removal is `rm -f` + volume rm (+ network rm) each, at the same parallelism.
+ */
+async function rawDocker(image, count, { layout, subnetBase }) {
   const names = Array.from({ length: count }, (_, i) => `apbench-raw-${i}`);
+  const shared = 'apbench-raw-shared';
+  const noIcc = ['-o', 'com.docker.network.bridge.enable_icc=false'];
   const started = Date.now();
-  await parallel(names, 16, async (name) => {
-    const i = Number(name.split('-').pop());
-    const subnet = `${subnetBase}.${Math.floor(i / 16)}.${(i % 16) * 16}/28`;
-    await docker(
+  if (layout === 'shared') {
+    await rawDockerCall(
       'network',
       'create',
       '--label',
       LABEL,
       '--subnet',
-      subnet,
-      '-o',
-      'com.docker.network.bridge.enable_icc=false',
-      name,
+      `${subnetBase}.0.0/16`,
+      ...noIcc,
+      shared,
     );
-    await docker('volume', 'create', '--label', LABEL, name);
-    await docker(
+  }
+  await parallel(names, 16, async (name) => {
+    const i = Number(name.split('-').pop());
+    if (layout === 'per-pod') {
+      const subnet = `${subnetBase}.${Math.floor(i / 16)}.${(i % 16) * 16}/28`;
+      await rawDockerCall(
+        'network',
+        'create',
+        '--label',
+        LABEL,
+        '--subnet',
+        subnet,
+        ...noIcc,
+        name,
+      );
+    }
+    await rawDockerCall('volume', 'create', '--label', LABEL, name);
+    await rawDockerCall(
       'run',
       '-d',
       '--name',
@@ -57,7 +75,7 @@ async function rawDocker(image, count, subnetBase) {
       '--label',
       LABEL,
       '--network',
-      name,
+      layout === 'shared' ? shared : name,
       '-v',
       `${name}:/home/node/.openclaw`,
       '--memory',
@@ -79,28 +97,12 @@ async function rawDocker(image, count, subnetBase) {
   const createMs = Date.now() - started;
   const removeStarted = Date.now();
   await parallel(names, 16, async (name) => {
-    await docker('rm', '-f', '-v', name);
-    await docker('network', 'rm', name);
-    await docker('volume', 'rm', name);
+    await rawDockerCall('rm', '-f', '-v', name);
+    if (layout === 'per-pod') await rawDockerCall('network', 'rm', name);
+    await rawDockerCall('volume', 'rm', name);
   });
-  return { createMs, removeMs: Date.now() - removeStarted };
-}
-
-/** Whatever this run's control plane left behind (a failed run), by its installation label. */
-async function removeInstallation(cp) {
-  const id = /"installation":"([a-z0-9]+)"/.exec(cp.output)?.[1];
-  if (!id) return;
-  const filter = `label=agentpod.installation=${id}`;
-  const ids = (await docker('ps', '-aq', '--filter', filter)).stdout.split('\n').filter(Boolean);
-  if (ids.length > 0) await docker('rm', '-f', '-v', ...ids);
-  const nets = (await docker('network', 'ls', '-q', '--filter', filter)).stdout
-    .split('\n')
-    .filter(Boolean);
-  if (nets.length > 0) await docker('network', 'rm', ...nets);
-  const vols = (await docker('volume', 'ls', '-q', '--filter', filter)).stdout
-    .split('\n')
-    .filter(Boolean);
-  if (vols.length > 0) await docker('volume', 'rm', ...vols);
+  if (layout === 'shared') await rawDockerCall('network', 'rm', shared);
+  return { layout, createMs, removeMs: Date.now() - removeStarted };
 }
 
 async function podsPage(cp, filter = '') {
@@ -117,12 +119,21 @@ async function podsPage(cp, filter = '') {
   return all;
 }
 
-export async function run({ smoke, size, nodeArgs = [] }) {
+export async function run({ smoke, size, profileDir }) {
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const count = size ?? (smoke ? 3 : 100);
   const idleSeconds = smoke ? 2 : 90;
   const env = testEnv();
   const image = env.AGENTPOD_TEST_IMAGE_STANDIN;
-  const raw = smoke || nodeArgs.length > 0 ? null : await rawDocker(image, count, '10.233');
+  // Both layouts, one after the other, on the same subnet range.
+  const raw =
+    smoke || nodeArgs.length > 0
+      ? null
+      : {
+          perPod: await rawDocker(image, count, { layout: 'per-pod', subnetBase: '10.233' }),
+          shared: await rawDocker(image, count, { layout: 'shared', subnetBase: '10.233' }),
+        };
   const db = await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL);
   const cp = new ControlPlane(
     {
@@ -162,7 +173,13 @@ export async function run({ smoke, size, nodeArgs = [] }) {
     await sleep(smoke ? 500 : 15_000);
     const cpu0 = cpuMs(cp.pid);
     const dockerd0 = cpuMs(dockerdPid());
+    // The idle phase on the monotonic clock V8's profiler stamps its samples with.
+    const idleFromUs = process.hrtime.bigint() / 1000n;
     await sleep(idleSeconds * 1000);
+    if (profileDir) {
+      const window = { fromUs: String(idleFromUs), toUs: String(process.hrtime.bigint() / 1000n) };
+      writeFileSync(join(profileDir, 'idle-window.json'), JSON.stringify(window));
+    }
     const idle = {
       seconds: idleSeconds,
       cpuMs: cpuMs(cp.pid) - cpu0,
@@ -189,8 +206,13 @@ export async function run({ smoke, size, nodeArgs = [] }) {
       raw,
       ratio: raw
         ? {
-            running: Math.round((runningMs / raw.createMs) * 100) / 100,
-            deleted: Math.round((deletedMs / raw.removeMs) * 100) / 100,
+            // Against the faster of the two layouts: the target's baseline.
+            running:
+              Math.round((runningMs / Math.min(raw.perPod.createMs, raw.shared.createMs)) * 100) /
+              100,
+            deleted:
+              Math.round((deletedMs / Math.min(raw.perPod.removeMs, raw.shared.removeMs)) * 100) /
+              100,
           }
         : null,
     };

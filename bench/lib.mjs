@@ -1,12 +1,13 @@
 // What the benchmarks share: the test environment's settings, a scratch database, the control
 // plane as a child process (the built CLI's `agentpod server`), a process's CPU and RSS from
 // /proc, and the results file.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export const root = new URL('../', import.meta.url);
 const require = createRequire(new URL('apps/control-plane/package.json', root));
@@ -155,4 +156,36 @@ export async function until(what, probe, { timeoutMs = 600_000, intervalMs = 100
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/** Runs `fn` over `items` with at most `n` at once. */
+export async function parallel(items, n, fn) {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(n, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
+}
+
+const execAsync = promisify(execFile);
+const dockerAsync = (...args) => execAsync('/usr/bin/docker', args, { maxBuffer: 16 << 20 });
+
+/** Whatever this run's control plane left behind (a failed run), by its installation label. */
+export async function removeInstallation(cp) {
+  const id = /"installation":"([a-z0-9]+)"/.exec(cp.output)?.[1];
+  if (!id) return;
+  const filter = `label=agentpod.installation=${id}`;
+  const ids = (await dockerAsync('ps', '-aq', '--filter', filter)).stdout
+    .split('\n')
+    .filter(Boolean);
+  if (ids.length > 0) await dockerAsync('rm', '-f', '-v', ...ids);
+  const nets = (await dockerAsync('network', 'ls', '-q', '--filter', filter)).stdout
+    .split('\n')
+    .filter(Boolean);
+  if (nets.length > 0) await dockerAsync('network', 'rm', ...nets);
+  const vols = (await dockerAsync('volume', 'ls', '-q', '--filter', filter)).stdout
+    .split('\n')
+    .filter(Boolean);
+  if (vols.length > 0) await dockerAsync('volume', 'rm', ...vols);
 }

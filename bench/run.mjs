@@ -2,10 +2,13 @@
 // AgentPod's benchmarks (issue 10's targets P1-P6), each against its baseline measured in the
 // same run: compare ratios, not absolute times. Needs scripts/test-env.sh and a build.
 //
-//   node bench/run.mjs                  every benchmark, full size; rewrites docs/performance.md
-//   node bench/run.mjs api              one of them (api, fleet)
+//   node bench/run.mjs                  every benchmark, full size; figures as JSON on stdout
+//                                       (docs/performance.md records the last full run)
+//   node bench/run.mjs api              one of them (api, fleet, detection)
 //   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
 //   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
+//   node bench/run.mjs fleet --profile D the control plane under --cpu-prof, its profile in D;
+//                                        then `node bench/profile-summary.mjs D` (idle phase)
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machine } from './lib.mjs';
@@ -13,6 +16,7 @@ import { machine } from './lib.mjs';
 const BENCHES = {
   api: () => import('./api.mjs'),
   fleet: () => import('./fleet.mjs'),
+  detection: () => import('./detection.mjs'),
 };
 
 const { values, positionals } = parseArgs({
@@ -21,6 +25,8 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     /** Pods for the fleet benchmark (default 100). */
     size: { type: 'string' },
+    /** A folder for a CPU profile of the control plane (fleet only; no raw baseline then). */
+    profile: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -38,7 +44,7 @@ for (const name of names) {
   console.error(`[bench] ${name}${values.smoke ? ' (smoke)' : ''}`);
   const { run } = await BENCHES[name]();
   const size = values.size ? Number(values.size) : undefined;
-  results.benches[name] = await run({ smoke: values.smoke, size });
+  results.benches[name] = await run({ smoke: values.smoke, size, profileDir: values.profile });
   console.error(`[bench] ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 const json = `${JSON.stringify(results, null, 2)}\n`;

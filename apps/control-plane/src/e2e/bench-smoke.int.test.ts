@@ -34,4 +34,39 @@ describe('bench/run.mjs --smoke', () => {
       expect(route.ratio).toBe(Math.round((route.agentpod.rps / route.limit.rps) * 100) / 100);
     }
   });
+
+  it('converges a small fleet through the API beside raw Docker, idles it and deletes it', () => {
+    const result = smoke('fleet');
+    const fleet = result.benches.fleet;
+    expect(fleet.pods).toBe(3);
+    const a = fleet.agentpod;
+    // Each phase was waited for in order, so each mark comes after the one before.
+    expect(a.answeredMs).toBeGreaterThan(0);
+    expect(a.runningMs).toBeGreaterThanOrEqual(a.answeredMs);
+    expect(a.healthyMs).toBeGreaterThanOrEqual(a.runningMs);
+    expect(a.deletedMs).toBeGreaterThan(0);
+    expect(a.idle.rssMb).toBeGreaterThan(20);
+    expect(a.idle.cpuMs).toBeGreaterThanOrEqual(0);
+  }, 300_000);
+
+  it('measures death-to-restart and failed-probes-to-restart on one pod', () => {
+    const result = smoke('detection');
+    const d = result.benches.detection;
+    expect(d.deathToStartMs).toHaveLength(1);
+    expect(d.failedProbesToStartMs).toHaveLength(1);
+    // A restart comes after what caused it: both figures are real, positive durations.
+    for (const v of [...d.deathToStartMs, ...d.failedProbesToStartMs]) {
+      expect(Number.isInteger(v)).toBe(true);
+      expect(v).toBeGreaterThan(0);
+    }
+  }, 300_000);
 });
+
+function smoke(name: string) {
+  const out = join(dir, `${name}.json`);
+  execFileSync(process.execPath, [RUNNER, name, '--smoke', '--out', out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 280_000,
+  });
+  return JSON.parse(readFileSync(out, 'utf8'));
+}

@@ -1,7 +1,8 @@
 // A TCP relay between one control plane and PostgreSQL that a test can cut off the way a
 // network does: `freeze()` stops forwarding in both directions without closing anything (no
 // FIN, no RST: both ends keep waiting), `dropServerSide()` then closes the server's side of
-// every connection (the server sees its clients go and releases their locks) and the client's.
+// every connection (the server sees its clients go and releases their locks) and the client's,
+// and `heal()` ends the cut: until then, new connections are as silent as the old ones were.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class PostgresRelay {
@@ -31,17 +32,22 @@ export class PostgresRelay {
     this.frozen = true;
   }
 
-  /** Closes both sides of every connection made so far, and forwards new ones again. */
+  /** Closes both sides of every connection made so far; the cut itself goes on. */
   dropServerSide(): void {
     for (const { client, upstream } of this.pairs) {
       upstream.destroy();
       client.destroy();
     }
     this.pairs.clear();
+  }
+
+  /** Forwards again, for connections made from now on. */
+  heal(): void {
     this.frozen = false;
   }
 
   async stop(): Promise<void> {
+    this.heal();
     this.dropServerSide();
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),

@@ -141,6 +141,8 @@ describe('leadership under a proxy, a partition and a takeover', () => {
     // The server still holds the silent session's lock: no second leader yet.
     expect(standby.services.reconciler.isLeader).toBe(false);
 
+    // The server lets go of the silent session (its TCP keepalive, in real life); the old
+    // leader stays cut off, so the lock can only go to the standby.
     const droppedAt = Date.now();
     relay.dropServerSide();
     await eventually(
@@ -162,8 +164,19 @@ describe('leadership under a proxy, a partition and a takeover', () => {
     const after = await podContainers();
     expect(after.map((c) => [c.id, c.status])).toEqual([[converged.status.containerId, 'running']]);
     expect(converged.status.containerId).not.toBe(first);
-    // The old leader is back on the database as a standby: the lock is the new leader's.
+    // The network heals: the old leader is back on the database, as a standby, because the lock
+    // is the new leader's.
+    relay.heal();
+    await eventually(
+      'the old leader back on the database, as a standby',
+      async () => {
+        const r = await readyz(leader);
+        return r.status === 200 && r.body.role === 'standby' ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(leader.services.reconciler.isLeader).toBe(false);
+    expect(standby.services.reconciler.isLeader).toBe(true);
     console.info(
       `failover figures: step-down ${stepDownMs} ms after the cut (keepalive 500 ms + timeout 1000 ms); takeover ${takeoverMs} ms after the server dropped the session (retry 500 ms)`,
     );

@@ -1,0 +1,114 @@
+// P6 at one pod: how fast a failure turns into a restart.
+// - Death: the agent's container is SIGKILLed from the host (as the kernel's OOM killer or a
+//   crash would end it). Measured from Docker's own record of the exit (State.FinishedAt) to
+//   the next start (State.StartedAt); the target is under 1 s.
+// - Failed probes: the stand-in stops answering /healthz. Measured from AgentPod's
+//   HealthCheckFailed event (the failure threshold reached) to the container's next start; the
+//   target is under one probe interval (10 s for OpenClaw).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ControlPlane, removeInstallation, scratchDatabase, testEnv, until } from './lib.mjs';
+
+const exec = promisify(execFile);
+const docker = async (...args) => (await exec('/usr/bin/docker', args)).stdout.trim();
+
+async function state(containerId) {
+  const [s] = JSON.parse(await docker('inspect', containerId));
+  return {
+    pid: s.State.Pid,
+    running: s.State.Running,
+    startedAt: s.State.StartedAt,
+    finishedAt: s.State.FinishedAt,
+  };
+}
+
+/** Docker's nanosecond timestamps, to the millisecond. */
+const ms = (iso) => Date.parse(iso);
+
+async function healthyPod(cp, id) {
+  return until(
+    'the pod running and healthy',
+    async () => {
+      const pod = await cp.api('GET', `/pods/${id}`);
+      return pod.status.phase === 'running' && pod.status.health === 'healthy' ? pod : undefined;
+    },
+    { intervalMs: 200, timeoutMs: 120_000 },
+  );
+}
+
+/** From the exit Docker recorded to the start after it, in ms. */
+async function deathToStart(cp, podId) {
+  const pod = await healthyPod(cp, podId);
+  const containerId = pod.status.containerId;
+  const before = await state(containerId);
+  process.kill(before.pid, 'SIGKILL');
+  const after = await until(
+    'the container started again',
+    async () => {
+      const s = await state(containerId);
+      return s.running && s.startedAt !== before.startedAt ? s : undefined;
+    },
+    { intervalMs: 50, timeoutMs: 60_000 },
+  );
+  return Math.round(ms(after.startedAt) - ms(after.finishedAt));
+}
+
+/** From the HealthCheckFailed event to the container's next start, in ms. */
+async function failedProbesToStart(cp, podId) {
+  const pod = await healthyPod(cp, podId);
+  const events = async () =>
+    (await cp.api('GET', `/pods/${podId}/events?reason=HealthCheckFailed&limit=100`)).items;
+  const seen = (await events()).length;
+  const before = await state(pod.status.containerId);
+  await docker('exec', pod.status.containerId, 'rm', '/tmp/standin-www/healthz');
+  const failed = await until(
+    'HealthCheckFailed',
+    async () => {
+      const list = await events();
+      return list.length > seen
+        ? list.reduce((a, b) => (a.createdAt > b.createdAt ? a : b))
+        : undefined;
+    },
+    { intervalMs: 200, timeoutMs: 120_000 },
+  );
+  const restarted = await until(
+    'the pod started again',
+    async () => {
+      const now = await cp.api('GET', `/pods/${podId}`);
+      const s = await state(now.status.containerId).catch(() => undefined);
+      return s?.running && s.startedAt !== before.startedAt ? s : undefined;
+    },
+    { intervalMs: 100, timeoutMs: 60_000 },
+  );
+  return Math.round(ms(restarted.startedAt) - Date.parse(failed.createdAt));
+}
+
+export async function run({ smoke }) {
+  const trials = { death: smoke ? 1 : 5, probes: smoke ? 1 : 3 };
+  const env = testEnv();
+  const db = await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL);
+  const cp = new ControlPlane({
+    DATABASE_URL: db.url,
+    AGENTPOD_IMAGE_OPENCLAW: env.AGENTPOD_TEST_IMAGE_STANDIN,
+    AGENTPOD_POD_SUBNET_POOL: '10.234.0.0/16',
+  });
+  try {
+    await cp.start();
+    const tenant = await cp.api('POST', '/tenants', { name: 'detection' });
+    const pod = await cp.api('POST', '/pods', { tenantId: tenant.id, subdomain: 'detect' });
+    const deathMs = [];
+    for (let i = 0; i < trials.death; i++) deathMs.push(await deathToStart(cp, pod.id));
+    const probesMs = [];
+    for (let i = 0; i < trials.probes; i++) probesMs.push(await failedProbesToStart(cp, pod.id));
+    await cp.api('DELETE', `/pods/${pod.id}?purge=true`);
+    return {
+      deathToStartMs: deathMs,
+      failedProbesToStartMs: probesMs,
+      probeIntervalMs: 10_000,
+    };
+  } finally {
+    await cp.stop();
+    await db.drop();
+    await removeInstallation(cp);
+  }
+}
