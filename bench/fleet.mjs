@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import {
   ControlPlane,
   cpuMs,
+  cpuSplitMs,
   dockerdPid,
   parallel,
   removeInstallation,
@@ -171,7 +172,7 @@ export async function run({ smoke, size, profileDir }) {
     const healthyMs = Date.now() - started;
     // Let the converge's work settle (the last status writes, the first stats pass), then idle.
     await sleep(smoke ? 500 : 15_000);
-    const cpu0 = cpuMs(cp.pid);
+    const cpu0 = cpuSplitMs(cp.pid);
     const dockerd0 = cpuMs(dockerdPid());
     // The idle phase on the monotonic clock V8's profiler stamps its samples with.
     const idleFromUs = process.hrtime.bigint() / 1000n;
@@ -182,7 +183,8 @@ export async function run({ smoke, size, profileDir }) {
     }
     const idle = {
       seconds: idleSeconds,
-      cpuMs: cpuMs(cp.pid) - cpu0,
+      cpuMs: cpuMs(cp.pid) - cpu0.userMs - cpu0.systemMs,
+      systemCpuMs: cpuSplitMs(cp.pid).systemMs - cpu0.systemMs,
       dockerdCpuMs: cpuMs(dockerdPid()) - dockerd0,
       rssMb: rssMb(cp.pid),
     };

@@ -53,8 +53,14 @@ export async function scratchDatabase(serverUrl) {
 
 /** utime + stime of a process in ms (clock ticks of 10 ms). */
 export function cpuMs(pid) {
+  const { userMs, systemMs } = cpuSplitMs(pid);
+  return userMs + systemMs;
+}
+
+/** A process's CPU in user space and in the kernel (its system calls), in ms. */
+export function cpuSplitMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10 };
 }
 
 export function rssMb(pid) {

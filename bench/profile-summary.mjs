@@ -23,6 +23,8 @@ const from = Number(window.fromUs);
 const to = Number(window.toUs);
 
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const parentOf = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
 const root = process.cwd();
 const where = (cf) => {
   const url = cf.url.replace(/^file:\/\//, '');
@@ -30,21 +32,32 @@ const where = (cf) => {
   return short.replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '');
 };
 
-// Sample i was taken at startTime + the sum of the first i+1 deltas; the gap after it is the
-// time it stands for.
+// Sample i was taken at startTime + the sum of the first i+1 deltas. Each sample stands for one
+// sampling interval (the median gap), not for the gap after it: on a busy machine the process
+// waits for a core between two samples, and that wait is not CPU time.
+const gaps = [...profile.timeDeltas].sort((a, b) => a - b);
+const interval = gaps[Math.floor(gaps.length / 2)];
 const selfByFn = new Map();
 const selfByFile = new Map();
+// Time with the file anywhere on the stack (each file counted once per sample): who caused it.
+const totalByFile = new Map();
 let t = profile.startTime;
 let total = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   t += profile.timeDeltas[i];
-  const next = profile.timeDeltas[i + 1] ?? 0;
+  const next = interval;
   if (t < from || t > to) continue;
   const cf = nodes.get(profile.samples[i]).callFrame;
   const fn = `${cf.functionName || '(anonymous)'} ${where(cf) || ''}:${cf.lineNumber + 1}`;
   const f = where(cf) || cf.functionName;
   selfByFn.set(fn, (selfByFn.get(fn) ?? 0) + next);
   selfByFile.set(f, (selfByFile.get(f) ?? 0) + next);
+  const onStack = new Set();
+  for (let id = profile.samples[i]; id !== undefined; id = parentOf.get(id)) {
+    const url = where(nodes.get(id).callFrame);
+    if (url) onStack.add(url);
+  }
+  for (const u of onStack) totalByFile.set(u, (totalByFile.get(u) ?? 0) + next);
   total += next;
 }
 
@@ -64,4 +77,5 @@ const print = (title, map) => {
     console.log(`${ms(v)} ms  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
 };
 print('self time by file', selfByFile);
+print('total time by file (on the stack)', totalByFile);
 print('self time by function', selfByFn);

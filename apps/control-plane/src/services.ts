@@ -114,7 +114,7 @@ export function createServices(
     pullPolicy,
     containerLogs: config.containerLogs,
   });
-  const prober = healthProber(db, adapters, logger, (id) => reconciler?.wake(id));
+  const prober = healthProber(db, podCache, adapters, logger, (id) => reconciler?.wake(id));
   const leadership: Leadership =
     handle.kind === 'postgres' && handle.pool
       ? new AdvisoryLockLeadership(handle.pool, (err) => reconciler?.lostLeadership(err), {
@@ -292,6 +292,7 @@ function parseInstallationSettings(config: Config) {
 /** Probes every running pod's liveness endpoint; a change of health wakes its reconcile. */
 function healthProber(
   db: Database,
+  podCache: PodCache,
   adapters: AdapterRegistry,
   logger: Logger,
   wake: (podId: string) => void,
@@ -299,8 +300,18 @@ function healthProber(
   return new HealthProber({
     tickMs: 2_000,
     logger,
-    targets: async () =>
-      (await listRunningPods(db)).flatMap((p) => {
+    // From the pod cache, which the change feed keeps current: no query every tick. The
+    // database answers while the cache is not current (before its load, while the feed is lost).
+    targets: async () => {
+      const cached = podCache.all();
+      const running = cached
+        ? cached.flatMap((p) =>
+            !p.deletedAt && p.desiredState === 'running' && p.status.phase === 'running'
+              ? [{ id: p.id, agentType: p.agentType, ipAddress: p.status.ipAddress }]
+              : [],
+          )
+        : await listRunningPods(db);
+      return running.flatMap((p) => {
         if (!p.ipAddress) return [];
         const adapter = adapters.get(p.agentType);
         return [
@@ -310,7 +321,8 @@ function healthProber(
             probe: adapter.probes.liveness,
           },
         ];
-      }),
+      });
+    },
     onChange: (podId, health, detail) => {
       const healthy = health === 'healthy';
       recordEvent(db, {

@@ -104,3 +104,83 @@ describe('HealthProber start-up', () => {
     }
   });
 });
+
+describe('a probe, on a real local port', () => {
+  const probe = {
+    path: '/healthz',
+    expectStatus: 200,
+    initialDelayMs: 0,
+    intervalMs: 10_000,
+    timeoutMs: 300,
+    failureThreshold: 1,
+  };
+
+  /** Probes once and returns the detail of the change it reported. */
+  async function probeOnce(baseUrl: string): Promise<[string, string]> {
+    const changes: [string, string][] = [];
+    const p = new HealthProber({
+      tickMs: 1_000,
+      logger: pino({ level: 'silent' }),
+      onChange: (_id, health, detail) => changes.push([health, detail]),
+      targets: async () => [{ podId: 'pod_a', baseUrl, probe }],
+    });
+    await p.tick();
+    expect(changes).toHaveLength(1);
+    return changes[0] as [string, string];
+  }
+
+  async function server(handler: Parameters<typeof import('node:http').createServer>[1]) {
+    const { createServer } = await import('node:http');
+    const s = createServer(handler);
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const { port } = s.address() as { port: number };
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      close: () => {
+        s.closeAllConnections();
+        s.close();
+      },
+    };
+  }
+
+  it('is healthy on the expected status, whatever the body, and asks for the probe path', async () => {
+    const paths: string[] = [];
+    const s = await server((req, res) => {
+      paths.push(req.url ?? '');
+      res.end('x'.repeat(100_000));
+    });
+    try {
+      expect(await probeOnce(s.baseUrl)).toEqual(['healthy', 'GET /healthz answered 200']);
+      expect(paths).toEqual(['/healthz']);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('fails on another status, on no answer in time, and on a refused connection', async () => {
+    const s503 = await server((_req, res) => {
+      res.statusCode = 503;
+      res.end();
+    });
+    const silent = await server(() => {});
+    try {
+      expect(await probeOnce(s503.baseUrl)).toEqual([
+        'unhealthy',
+        'GET /healthz answered 503 (1 consecutive failures)',
+      ]);
+      expect(await probeOnce(silent.baseUrl)).toEqual([
+        'unhealthy',
+        'GET /healthz failed: no answer within 300 ms (1 consecutive failures)',
+      ]);
+    } finally {
+      s503.close();
+      silent.close();
+    }
+    // The port is closed now: nothing listens there.
+    const [health, detail] = await probeOnce(s503.baseUrl);
+    expect(health).toBe('unhealthy');
+    expect(detail).toMatch(
+      /^GET \/healthz failed: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(1 consecutive failures\)$/,
+    );
+  });
+});

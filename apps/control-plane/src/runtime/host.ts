@@ -2,7 +2,10 @@
 // everywhere. Local socket, TCP(+TLS) and SSH are the same value with a different config, so no
 // caller ever branches on "local or remote".
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import Dockerode from 'dockerode';
 import { DockerTimeoutError, isDockerNotAnswering, toDockerError } from './errors.js';
 
@@ -86,11 +89,23 @@ export function describeDockerHost(config: DockerHostConfig): string {
 }
 
 /**
+ * Keeps connections to the daemon open for the next call. docker-modem formats every request's
+ * options with util.inspect (showHidden, no depth limit) for its debug log, whether or not that
+ * log is on; an agent with its sockets would make that walk cost more than the call itself.
+ */
+function keepAlive<T extends HttpAgent>(agent: T): T {
+  Object.defineProperty(agent, inspect.custom, { value: () => '[keep-alive agent]' });
+  return agent;
+}
+
+/**
  * docker-modem merges DOCKER_HOST / DOCKER_CERT_PATH / DOCKER_TLS_VERIFY from the process
  * environment under whatever we pass, so every connection field is set explicitly (undefined
  * included) to keep the configured host the only one that counts.
  */
-function modemOptions(config: DockerHostConfig): Dockerode.DockerOptions & { pathPrefix: string } {
+function modemOptions(
+  config: DockerHostConfig,
+): Dockerode.DockerOptions & { pathPrefix: string; agent?: HttpAgent } {
   const none = {
     pathPrefix: '/',
     socketPath: undefined,
@@ -102,16 +117,27 @@ function modemOptions(config: DockerHostConfig): Dockerode.DockerOptions & { pat
     key: undefined,
     timeout: undefined,
   };
+  // Connections are kept and reused: a resync, a stats pass or a probe round makes many calls,
+  // and a new connection per call cost the control plane more CPU than the call itself.
   switch (config.kind) {
     case 'unix':
-      return { ...none, socketPath: config.socketPath, protocol: 'http' };
+      return {
+        ...none,
+        socketPath: config.socketPath,
+        protocol: 'http',
+        agent: keepAlive(new HttpAgent({ keepAlive: true })),
+      };
     case 'tcp':
-      if (!config.tls) return { ...none, host: config.host, port: config.port, protocol: 'http' };
+      if (!config.tls) {
+        const agent = keepAlive(new HttpAgent({ keepAlive: true }));
+        return { ...none, host: config.host, port: config.port, protocol: 'http', agent };
+      }
       return {
         ...none,
         host: config.host,
         port: config.port,
         protocol: 'https',
+        agent: keepAlive(new HttpsAgent({ keepAlive: true })),
         ca: readFileSync(config.tls.caPath),
         cert: readFileSync(config.tls.certPath),
         key: readFileSync(config.tls.keyPath),

@@ -98,6 +98,14 @@ export class PodCache {
     return cached(pod);
   }
 
+  /**
+   * Every pod held, or null while the cache is not current (ask the database then). For readers
+   * in this process that walk the whole fleet on a timer, such as the health prober.
+   */
+  all(): PodWithStatus[] | null {
+    return this.current ? Array.from(this.byId.values(), (e) => e.pod) : null;
+  }
+
   /** A page in list order, filtered as the database's listPods filters. */
   async list(query: PodListQuery): Promise<Page<CachedPod>> {
     if (!this.current) {
