@@ -3,31 +3,26 @@
 // Beside it, in the same run, the raw Docker sequence for the same N with AgentPod's flags at
 // parallelism 16, in both network layouts (a bridge per pod; one shared bridge without
 // inter-container traffic): the faster one is the baseline for convergence.
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   ControlPlane,
   cpuMs,
   cpuSplitMs,
   dockerdPid,
+  dockerWithDeadline,
   parallel,
   removeInstallation,
+  removeLabelled,
   rssMb,
   scratchDatabase,
   sleep,
+  standinRunArgs,
   testEnv,
   until,
 } from './lib.mjs';
 
-const exec = promisify(execFile);
 const LABEL = 'agentpod.bench=fleet';
-
-/** Every raw Docker call has a deadline: a hung daemon fails the run instead of stalling it. */
-const RAW_CALL_TIMEOUT_MS = 180_000;
-const rawDockerCall = (...args) =>
-  exec('/usr/bin/docker', args, { maxBuffer: 16 << 20, timeout: RAW_CALL_TIMEOUT_MS });
 
 /**
  * The raw sequence for N pods, with the flags AgentPod's spec gives a stand-in pod, in one of
@@ -41,7 +36,7 @@ async function rawDocker(image, count, { layout, subnetBase }) {
   const noIcc = ['-o', 'com.docker.network.bridge.enable_icc=false'];
   const started = Date.now();
   if (layout === 'shared') {
-    await rawDockerCall(
+    await dockerWithDeadline(
       'network',
       'create',
       '--label',
@@ -56,7 +51,7 @@ async function rawDocker(image, count, { layout, subnetBase }) {
     const i = Number(name.split('-').pop());
     if (layout === 'per-pod') {
       const subnet = `${subnetBase}.${Math.floor(i / 16)}.${(i % 16) * 16}/28`;
-      await rawDockerCall(
+      await dockerWithDeadline(
         'network',
         'create',
         '--label',
@@ -67,42 +62,19 @@ async function rawDocker(image, count, { layout, subnetBase }) {
         name,
       );
     }
-    await rawDockerCall('volume', 'create', '--label', LABEL, name);
-    await rawDockerCall(
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--label',
-      LABEL,
-      '--network',
-      layout === 'shared' ? shared : name,
-      '-v',
-      `${name}:/home/node/.openclaw`,
-      '--memory',
-      '2048m',
-      '--cpus',
-      '1',
-      '--pids-limit',
-      '512',
-      '--init',
-      '--restart',
-      'unless-stopped',
-      '--cap-drop',
-      'ALL',
-      '--security-opt',
-      'no-new-privileges',
-      image,
+    await dockerWithDeadline('volume', 'create', '--label', LABEL, name);
+    await dockerWithDeadline(
+      ...standinRunArgs(image, name, layout === 'shared' ? shared : name, LABEL),
     );
   });
   const createMs = Date.now() - started;
   const removeStarted = Date.now();
   await parallel(names, 16, async (name) => {
-    await rawDockerCall('rm', '-f', '-v', name);
-    if (layout === 'per-pod') await rawDockerCall('network', 'rm', name);
-    await rawDockerCall('volume', 'rm', name);
+    await dockerWithDeadline('rm', '-f', '-v', name);
+    if (layout === 'per-pod') await dockerWithDeadline('network', 'rm', name);
+    await dockerWithDeadline('volume', 'rm', name);
   });
-  if (layout === 'shared') await rawDockerCall('network', 'rm', shared);
+  if (layout === 'shared') await dockerWithDeadline('network', 'rm', shared);
   return { layout, createMs, removeMs: Date.now() - removeStarted };
 }
 
@@ -120,7 +92,7 @@ async function podsPage(cp, filter = '') {
   return all;
 }
 
-export async function run({ smoke, size, profileDir }) {
+export async function run({ smoke, size, profileDir, noRaw = false }) {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const count = size ?? (smoke ? 3 : 100);
@@ -129,7 +101,7 @@ export async function run({ smoke, size, profileDir }) {
   const image = env.AGENTPOD_TEST_IMAGE_STANDIN;
   // Both layouts, one after the other, on the same subnet range.
   const raw =
-    smoke || nodeArgs.length > 0
+    smoke || noRaw || nodeArgs.length > 0
       ? null
       : {
           perPod: await rawDocker(image, count, { layout: 'per-pod', subnetBase: '10.233' }),
@@ -222,5 +194,6 @@ export async function run({ smoke, size, profileDir }) {
     await cp.stop();
     await db.drop();
     await removeInstallation(cp);
+    await removeLabelled(LABEL);
   }
 }

@@ -180,18 +180,52 @@ const dockerAsync = (...args) => execAsync('/usr/bin/docker', args, { maxBuffer:
 /** Whatever this run's control plane left behind (a failed run), by its installation label. */
 export async function removeInstallation(cp) {
   const id = /"installation":"([a-z0-9]+)"/.exec(cp.output)?.[1];
-  if (!id) return;
-  const filter = `label=agentpod.installation=${id}`;
-  const ids = (await dockerAsync('ps', '-aq', '--filter', filter)).stdout
-    .split('\n')
-    .filter(Boolean);
+  if (id) await removeLabelled(`agentpod.installation=${id}`);
+}
+
+/** Containers, then networks, then volumes carrying the label (`key=value`). */
+export async function removeLabelled(label) {
+  const filter = `label=${label}`;
+  const list = async (...args) =>
+    (await dockerAsync(...args, '-q', '--filter', filter)).stdout.split('\n').filter(Boolean);
+  const ids = await list('ps', '-a');
   if (ids.length > 0) await dockerAsync('rm', '-f', '-v', ...ids);
-  const nets = (await dockerAsync('network', 'ls', '-q', '--filter', filter)).stdout
-    .split('\n')
-    .filter(Boolean);
+  const nets = await list('network', 'ls');
   if (nets.length > 0) await dockerAsync('network', 'rm', ...nets);
-  const vols = (await dockerAsync('volume', 'ls', '-q', '--filter', filter)).stdout
-    .split('\n')
-    .filter(Boolean);
+  const vols = await list('volume', 'ls');
   if (vols.length > 0) await dockerAsync('volume', 'rm', ...vols);
+}
+
+/** Every raw Docker call has a deadline: a hung daemon fails the run instead of stalling it. */
+export const dockerWithDeadline = (...args) =>
+  execAsync('/usr/bin/docker', args, { maxBuffer: 16 << 20, timeout: 180_000 });
+
+/** `docker run` with the flags AgentPod's spec gives a stand-in pod: the raw baseline's. */
+export function standinRunArgs(image, name, network, label) {
+  return [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--label',
+    label,
+    '--network',
+    network,
+    '-v',
+    `${name}:/home/node/.openclaw`,
+    '--memory',
+    '2048m',
+    '--cpus',
+    '1',
+    '--pids-limit',
+    '512',
+    '--init',
+    '--restart',
+    'unless-stopped',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    image,
+  ];
 }

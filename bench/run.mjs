@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs                  every benchmark, full size; figures as JSON on stdout
 //                                       (docs/performance.md records the last full run)
-//   node bench/run.mjs api              one of them (api, fleet, detection)
+//   node bench/run.mjs api              one of them (api, fleet, detection, provision)
 //   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
 //   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
 //   node bench/run.mjs fleet --profile D the control plane under --cpu-prof, its profile in D;
@@ -17,6 +17,7 @@ const BENCHES = {
   api: () => import('./api.mjs'),
   fleet: () => import('./fleet.mjs'),
   detection: () => import('./detection.mjs'),
+  provision: () => import('./provision.mjs'),
 };
 
 const { values, positionals } = parseArgs({
@@ -27,6 +28,8 @@ const { values, positionals } = parseArgs({
     size: { type: 'string' },
     /** A folder for a CPU profile of the control plane (fleet only; no raw baseline then). */
     profile: { type: 'string' },
+    /** Fleet only: skip the raw Docker baselines (for footprint figures at a large size). */
+    'no-raw': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -44,7 +47,12 @@ for (const name of names) {
   console.error(`[bench] ${name}${values.smoke ? ' (smoke)' : ''}`);
   const { run } = await BENCHES[name]();
   const size = values.size ? Number(values.size) : undefined;
-  results.benches[name] = await run({ smoke: values.smoke, size, profileDir: values.profile });
+  results.benches[name] = await run({
+    smoke: values.smoke,
+    size,
+    profileDir: values.profile,
+    noRaw: values['no-raw'],
+  });
   console.error(`[bench] ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 const json = `${JSON.stringify(results, null, 2)}\n`;

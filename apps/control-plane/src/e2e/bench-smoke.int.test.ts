@@ -62,6 +62,19 @@ describe('bench/run.mjs --smoke', () => {
   }, 300_000);
 });
 
+describe('bench/run.mjs --smoke, one pod', () => {
+  it('times one pod to running and healthy beside the raw Docker sequence', () => {
+    const p = smoke('provision').benches.provision;
+    expect(p.trials).toBe(1);
+    for (const side of [p.raw, p.agentpod]) {
+      expect(side.runningMs).toBeGreaterThan(0);
+      // Healthy means answering, which needs running first.
+      expect(side.healthyMs).toBeGreaterThanOrEqual(side.runningMs);
+    }
+    expect(p.ratio.running).toBe(Math.round((p.agentpod.runningMs / p.raw.runningMs) * 100) / 100);
+  }, 300_000);
+});
+
 function smoke(name: string) {
   const out = join(dir, `${name}.json`);
   execFileSync(process.execPath, [RUNNER, name, '--smoke', '--out', out], {
