@@ -95,12 +95,16 @@ export async function run({ smoke }) {
   try {
     await cp.start();
     const tenant = await cp.api('POST', '/tenants', { name: 'detection' });
-    const pod = await cp.api('POST', '/pods', { tenantId: tenant.id, subdomain: 'detect' });
+    // A pod per trial: deaths in a row are a crash loop, which AgentPod answers with a back-off.
+    const pods = [];
+    for (let i = 0; i < trials.death + trials.probes; i++)
+      pods.push(await cp.api('POST', '/pods', { tenantId: tenant.id, subdomain: `detect-${i}` }));
     const deathMs = [];
-    for (let i = 0; i < trials.death; i++) deathMs.push(await deathToStart(cp, pod.id));
+    for (const pod of pods.slice(0, trials.death)) deathMs.push(await deathToStart(cp, pod.id));
     const probesMs = [];
-    for (let i = 0; i < trials.probes; i++) probesMs.push(await failedProbesToStart(cp, pod.id));
-    await cp.api('DELETE', `/pods/${pod.id}?purge=true`);
+    for (const pod of pods.slice(trials.death))
+      probesMs.push(await failedProbesToStart(cp, pod.id));
+    for (const pod of pods) await cp.api('DELETE', `/pods/${pod.id}?purge=true`);
     return {
       deathToStartMs: deathMs,
       failedProbesToStartMs: probesMs,
