@@ -3,7 +3,7 @@
 // Beside it, in the same run, the raw Docker sequence for the same N with AgentPod's flags at
 // parallelism 16, in both network layouts (a bridge per pod; one shared bridge without
 // inter-container traffic): the faster one is the baseline for convergence.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ControlPlane,
@@ -78,6 +78,21 @@ async function rawDocker(image, count, { layout, subnetBase }) {
   return { layout, createMs, removeMs: Date.now() - removeStarted };
 }
 
+/**
+ * The host reaches every pod (probes, proxy): past the kernel's neighbour table the run would
+ * measure a restart storm, not AgentPod (network/neighbour-table.ts).
+ */
+function checkNeighbourTable(count) {
+  const path = '/proc/sys/net/ipv4/neigh/default/gc_thresh2';
+  const thresh2 = Number(readFileSync(path, 'utf8'));
+  if (count >= thresh2 * 0.8) {
+    throw new Error(
+      `${count} pods need more than this host's neighbour table keeps (gc_thresh2=${thresh2}): ` +
+        'sysctl -w net.ipv4.neigh.default.gc_thresh1=4096 net.ipv4.neigh.default.gc_thresh2=8192 net.ipv4.neigh.default.gc_thresh3=16384',
+    );
+  }
+}
+
 async function podsPage(cp, filter = '') {
   const all = [];
   let cursor;
@@ -96,6 +111,9 @@ export async function run({ smoke, size, profileDir, noRaw = false }) {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const count = size ?? (smoke ? 3 : 100);
+  checkNeighbourTable(count);
+  // Each phase may take about a second per pod on two cores; ten minutes at least.
+  const waitMs = Math.max(600_000, count * 2_000);
   const idleSeconds = smoke ? 2 : 90;
   const env = testEnv();
   const image = env.AGENTPOD_TEST_IMAGE_STANDIN;
@@ -130,7 +148,7 @@ export async function run({ smoke, size, profileDir, noRaw = false }) {
         const pods = await podsPage(cp);
         return pods.filter((p) => p.status.phase === 'running').length === count ? true : undefined;
       },
-      { intervalMs: 250 },
+      { intervalMs: 250, timeoutMs: waitMs },
     );
     const runningMs = Date.now() - started;
     await until(
@@ -139,7 +157,7 @@ export async function run({ smoke, size, profileDir, noRaw = false }) {
         const pods = await podsPage(cp);
         return pods.every((p) => p.status.health === 'healthy') ? true : undefined;
       },
-      { intervalMs: 500 },
+      { intervalMs: 500, timeoutMs: waitMs },
     );
     const healthyMs = Date.now() - started;
     // Let the converge's work settle (the last status writes, the first stats pass), then idle.
@@ -171,7 +189,7 @@ export async function run({ smoke, size, profileDir, noRaw = false }) {
         const left = await podsPage(cp, '&includeDeleted=true');
         return left.every((p) => p.status.phase === 'deleted') ? true : undefined;
       },
-      { intervalMs: 500 },
+      { intervalMs: 500, timeoutMs: waitMs },
     );
     const deletedMs = Date.now() - deleteStarted;
     return {

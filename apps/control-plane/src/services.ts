@@ -24,6 +24,7 @@ import { listRunningPods } from './db/queries/pods.js';
 import { StartupError } from './errors.js';
 import { HealthProber } from './health/prober.js';
 import type { Logger } from './logger.js';
+import { NeighbourTableWatch } from './network/neighbour-table.js';
 import type { NetworkFilter } from './network/network-filter.js';
 import { createNetworkFilter } from './network/setup.js';
 import { PodService } from './pods/service.js';
@@ -297,9 +298,11 @@ function healthProber(
   logger: Logger,
   wake: (podId: string) => void,
 ): HealthProber {
+  const neighbours = new NeighbourTableWatch(logger);
   return new HealthProber({
     tickMs: 2_000,
     logger,
+    onRound: (targets) => neighbours.observe(targets),
     // From the pod cache, which the change feed keeps current: no query every tick. The
     // database answers while the cache is not current (before its load, while the feed is lost).
     targets: async () => {

@@ -30,6 +30,8 @@ export interface ProberOptions {
   tickMs: number;
   logger: Logger;
   now?: () => number;
+  /** Told how many pods each round reaches (network/neighbour-table.ts watches that). */
+  onRound?: (targets: number) => void;
 }
 
 /**
@@ -74,6 +76,7 @@ export class HealthProber {
     this.ticking = true;
     try {
       const targets = await this.opts.targets();
+      this.opts.onRound?.(targets.length);
       const live = new Set(targets.map((t) => t.podId));
       for (const podId of this.states.keys()) if (!live.has(podId)) this.states.delete(podId);
       await Promise.all(targets.map((t) => this.probeIfDue(t)));
