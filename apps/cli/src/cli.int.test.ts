@@ -41,12 +41,23 @@ function expectOneLineFailure(r: ReturnType<typeof run>, pattern: RegExp) {
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
+/** Databases this file made on the shared test server: dropped when it ends. */
+const madeDatabases: string[] = [];
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString: process.env.AGENTPOD_TEST_DATABASE_URL });
+  await admin.connect();
+  for (const name of madeDatabases)
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+});
+
 async function freshDatabase(): Promise<string> {
   const server = process.env.AGENTPOD_TEST_DATABASE_URL as string;
   const name = `agentpod_cli_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
+  madeDatabases.push(name);
   await admin.end();
   const url = new URL(server);
   url.pathname = `/${name}`;
