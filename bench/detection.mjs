@@ -5,15 +5,17 @@
 // - Failed probes: the stand-in stops answering /healthz. Measured from AgentPod's
 //   HealthCheckFailed event (the failure threshold reached) to the container's next start; the
 //   target is under one probe interval (10 s for OpenClaw).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { ControlPlane, removeInstallation, scratchDatabase, testEnv, until } from './lib.mjs';
-
-const exec = promisify(execFile);
-const docker = async (...args) => (await exec('/usr/bin/docker', args)).stdout.trim();
+import {
+  ControlPlane,
+  dockerWithDeadline,
+  removeInstallation,
+  scratchDatabase,
+  testEnv,
+  until,
+} from './lib.mjs';
 
 async function state(containerId) {
-  const [s] = JSON.parse(await docker('inspect', containerId));
+  const [s] = JSON.parse((await dockerWithDeadline('inspect', containerId)).stdout);
   return {
     pid: s.State.Pid,
     running: s.State.Running,
@@ -21,9 +23,6 @@ async function state(containerId) {
     finishedAt: s.State.FinishedAt,
   };
 }
-
-/** Docker's nanosecond timestamps, to the millisecond. */
-const ms = (iso) => Date.parse(iso);
 
 async function healthyPod(cp, id) {
   return until(
@@ -50,7 +49,8 @@ async function deathToStart(cp, podId) {
     },
     { intervalMs: 50, timeoutMs: 60_000 },
   );
-  return Math.round(ms(after.startedAt) - ms(after.finishedAt));
+  // Docker's timestamps have nanoseconds; Date.parse keeps the milliseconds.
+  return Math.round(Date.parse(after.startedAt) - Date.parse(after.finishedAt));
 }
 
 /** From the HealthCheckFailed event to the container's next start, in ms. */
@@ -60,7 +60,7 @@ async function failedProbesToStart(cp, podId) {
     (await cp.api('GET', `/pods/${podId}/events?reason=HealthCheckFailed&limit=100`)).items;
   const seen = (await events()).length;
   const before = await state(pod.status.containerId);
-  await docker('exec', pod.status.containerId, 'rm', '/tmp/standin-www/healthz');
+  await dockerWithDeadline('exec', pod.status.containerId, 'rm', '/tmp/standin-www/healthz');
   const failed = await until(
     'HealthCheckFailed',
     async () => {
@@ -80,7 +80,7 @@ async function failedProbesToStart(cp, podId) {
     },
     { intervalMs: 100, timeoutMs: 60_000 },
   );
-  return Math.round(ms(restarted.startedAt) - Date.parse(failed.createdAt));
+  return Math.round(Date.parse(restarted.startedAt) - Date.parse(failed.createdAt));
 }
 
 export async function run({ smoke }) {

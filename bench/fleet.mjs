@@ -3,15 +3,21 @@
 // Beside it, in the same run, the raw Docker sequence for the same N with AgentPod's flags at
 // parallelism 16, in both network layouts (a bridge per pod; one shared bridge without
 // inter-container traffic): the faster one is the baseline for convergence.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  neighbourTableWarning,
+  readNeighbourLimits,
+} from '../apps/control-plane/dist/network/neighbour-table.js';
 import {
   ControlPlane,
   cpuMs,
   cpuSplitMs,
+  createBridge,
   dockerdPid,
   dockerWithDeadline,
   parallel,
+  ratio,
   removeInstallation,
   removeLabelled,
   rssMb,
@@ -33,34 +39,13 @@ const LABEL = 'agentpod.bench=fleet';
 async function rawDocker(image, count, { layout, subnetBase }) {
   const names = Array.from({ length: count }, (_, i) => `apbench-raw-${i}`);
   const shared = 'apbench-raw-shared';
-  const noIcc = ['-o', 'com.docker.network.bridge.enable_icc=false'];
   const started = Date.now();
-  if (layout === 'shared') {
-    await dockerWithDeadline(
-      'network',
-      'create',
-      '--label',
-      LABEL,
-      '--subnet',
-      `${subnetBase}.0.0/16`,
-      ...noIcc,
-      shared,
-    );
-  }
-  await parallel(names, 16, async (name) => {
-    const i = Number(name.split('-').pop());
+  if (layout === 'shared') await createBridge(shared, `${subnetBase}.0.0/16`, LABEL);
+  await parallel([...names.keys()], 16, async (i) => {
+    const name = names[i];
     if (layout === 'per-pod') {
       const subnet = `${subnetBase}.${Math.floor(i / 16)}.${(i % 16) * 16}/28`;
-      await dockerWithDeadline(
-        'network',
-        'create',
-        '--label',
-        LABEL,
-        '--subnet',
-        subnet,
-        ...noIcc,
-        name,
-      );
+      await createBridge(name, subnet, LABEL);
     }
     await dockerWithDeadline('volume', 'create', '--label', LABEL, name);
     await dockerWithDeadline(
@@ -80,17 +65,12 @@ async function rawDocker(image, count, { layout, subnetBase }) {
 
 /**
  * The host reaches every pod (probes, proxy): past the kernel's neighbour table the run would
- * measure a restart storm, not AgentPod (network/neighbour-table.ts).
+ * measure a restart storm, not AgentPod. Refused with the control plane's own warning.
  */
 function checkNeighbourTable(count) {
-  const path = '/proc/sys/net/ipv4/neigh/default/gc_thresh2';
-  const thresh2 = Number(readFileSync(path, 'utf8'));
-  if (count >= thresh2 * 0.8) {
-    throw new Error(
-      `${count} pods need more than this host's neighbour table keeps (gc_thresh2=${thresh2}): ` +
-        'sysctl -w net.ipv4.neigh.default.gc_thresh1=4096 net.ipv4.neigh.default.gc_thresh2=8192 net.ipv4.neigh.default.gc_thresh3=16384',
-    );
-  }
+  const limits = readNeighbourLimits();
+  const warning = limits && neighbourTableWarning(count, limits);
+  if (warning) throw new Error(warning);
 }
 
 async function podsPage(cp, filter = '') {
@@ -112,7 +92,7 @@ export async function run({ smoke, size, profileDir, noRaw = false }) {
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const count = size ?? (smoke ? 3 : 100);
   checkNeighbourTable(count);
-  // Each phase may take about a second per pod on two cores; ten minutes at least.
+  // Each phase may take up to two seconds per pod on two cores; ten minutes at least.
   const waitMs = Math.max(600_000, count * 2_000);
   const idleSeconds = smoke ? 2 : 90;
   const env = testEnv();
@@ -171,10 +151,11 @@ export async function run({ smoke, size, profileDir, noRaw = false }) {
       const window = { fromUs: String(idleFromUs), toUs: String(process.hrtime.bigint() / 1000n) };
       writeFileSync(join(profileDir, 'idle-window.json'), JSON.stringify(window));
     }
+    const cpu1 = cpuSplitMs(cp.pid);
     const idle = {
       seconds: idleSeconds,
-      cpuMs: cpuMs(cp.pid) - cpu0.userMs - cpu0.systemMs,
-      systemCpuMs: cpuSplitMs(cp.pid).systemMs - cpu0.systemMs,
+      cpuMs: cpu1.userMs + cpu1.systemMs - cpu0.userMs - cpu0.systemMs,
+      systemCpuMs: cpu1.systemMs - cpu0.systemMs,
       dockerdCpuMs: cpuMs(dockerdPid()) - dockerd0,
       rssMb: rssMb(cp.pid),
     };
@@ -199,12 +180,8 @@ export async function run({ smoke, size, profileDir, noRaw = false }) {
       ratio: raw
         ? {
             // Against the faster of the two layouts: the target's baseline.
-            running:
-              Math.round((runningMs / Math.min(raw.perPod.createMs, raw.shared.createMs)) * 100) /
-              100,
-            deleted:
-              Math.round((deletedMs / Math.min(raw.perPod.removeMs, raw.shared.removeMs)) * 100) /
-              100,
+            running: ratio(runningMs, Math.min(raw.perPod.createMs, raw.shared.createMs)),
+            deleted: ratio(deletedMs, Math.min(raw.perPod.removeMs, raw.shared.removeMs)),
           }
         : null,
     };

@@ -175,7 +175,10 @@ export async function parallel(items, n, fn) {
 }
 
 const execAsync = promisify(execFile);
-const dockerAsync = (...args) => execAsync('/usr/bin/docker', args, { maxBuffer: 16 << 20 });
+
+/** Every raw Docker call has a deadline: a hung daemon fails the run instead of stalling it. */
+export const dockerWithDeadline = (...args) =>
+  execAsync('/usr/bin/docker', args, { maxBuffer: 16 << 20, timeout: 180_000 });
 
 /** Whatever this run's control plane left behind (a failed run), by its installation label. */
 export async function removeInstallation(cp) {
@@ -187,18 +190,34 @@ export async function removeInstallation(cp) {
 export async function removeLabelled(label) {
   const filter = `label=${label}`;
   const list = async (...args) =>
-    (await dockerAsync(...args, '-q', '--filter', filter)).stdout.split('\n').filter(Boolean);
+    (await dockerWithDeadline(...args, '-q', '--filter', filter)).stdout
+      .split('\n')
+      .filter(Boolean);
   const ids = await list('ps', '-a');
-  if (ids.length > 0) await dockerAsync('rm', '-f', '-v', ...ids);
+  if (ids.length > 0) await dockerWithDeadline('rm', '-f', '-v', ...ids);
   const nets = await list('network', 'ls');
-  if (nets.length > 0) await dockerAsync('network', 'rm', ...nets);
+  if (nets.length > 0) await dockerWithDeadline('network', 'rm', ...nets);
   const vols = await list('volume', 'ls');
-  if (vols.length > 0) await dockerAsync('volume', 'rm', ...vols);
+  if (vols.length > 0) await dockerWithDeadline('volume', 'rm', ...vols);
 }
 
-/** Every raw Docker call has a deadline: a hung daemon fails the run instead of stalling it. */
-export const dockerWithDeadline = (...args) =>
-  execAsync('/usr/bin/docker', args, { maxBuffer: 16 << 20, timeout: 180_000 });
+/** `a / b` to two decimals: the figure every comparison with a baseline reports. */
+export const ratio = (a, b) => Math.round((a / b) * 100) / 100;
+
+/** A bridge network as AgentPod makes one for a pod: its own subnet, no inter-container traffic. */
+export function createBridge(name, subnet, label) {
+  return dockerWithDeadline(
+    'network',
+    'create',
+    '--label',
+    label,
+    '--subnet',
+    subnet,
+    '-o',
+    'com.docker.network.bridge.enable_icc=false',
+    name,
+  );
+}
 
 /** `docker run` with the flags AgentPod's spec gives a stand-in pod: the raw baseline's. */
 export function standinRunArgs(image, name, network, label) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // What the control plane spent its CPU on while idle: reads the .cpuprofile that
 // `node bench/run.mjs fleet --profile DIR` left in DIR, keeps the samples of the idle phase
-// (DIR/idle-window.json) and prints self time by function and by file, largest first.
+// (DIR/idle-window.json) and prints, largest first, self time by file, time with each file on
+// the stack, and self time by function.
 //
 //   node bench/profile-summary.mjs DIR [--top 30]
 import { readdirSync, readFileSync } from 'node:fs';
@@ -45,20 +46,19 @@ let t = profile.startTime;
 let total = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   t += profile.timeDeltas[i];
-  const next = interval;
   if (t < from || t > to) continue;
   const cf = nodes.get(profile.samples[i]).callFrame;
   const fn = `${cf.functionName || '(anonymous)'} ${where(cf) || ''}:${cf.lineNumber + 1}`;
   const f = where(cf) || cf.functionName;
-  selfByFn.set(fn, (selfByFn.get(fn) ?? 0) + next);
-  selfByFile.set(f, (selfByFile.get(f) ?? 0) + next);
+  selfByFn.set(fn, (selfByFn.get(fn) ?? 0) + interval);
+  selfByFile.set(f, (selfByFile.get(f) ?? 0) + interval);
   const onStack = new Set();
   for (let id = profile.samples[i]; id !== undefined; id = parentOf.get(id)) {
     const url = where(nodes.get(id).callFrame);
     if (url) onStack.add(url);
   }
-  for (const u of onStack) totalByFile.set(u, (totalByFile.get(u) ?? 0) + next);
-  total += next;
+  for (const u of onStack) totalByFile.set(u, (totalByFile.get(u) ?? 0) + interval);
+  total += interval;
 }
 
 const idle = selfByFn.get('(idle) :0') ?? 0;

@@ -4,7 +4,9 @@
 // alternately so that a slow moment of the machine falls on both sides.
 import {
   ControlPlane,
+  createBridge,
   dockerWithDeadline,
+  ratio,
   removeInstallation,
   removeLabelled,
   scratchDatabase,
@@ -37,17 +39,7 @@ async function firstAnswer(url) {
 async function raw(image, i) {
   const name = `apbench-prov-${i}`;
   const started = Date.now();
-  await dockerWithDeadline(
-    'network',
-    'create',
-    '--label',
-    LABEL,
-    '--subnet',
-    `10.235.${i}.0/28`,
-    '-o',
-    'com.docker.network.bridge.enable_icc=false',
-    name,
-  );
+  await createBridge(name, `10.235.${i}.0/28`, LABEL);
   await dockerWithDeadline('volume', 'create', '--label', LABEL, name);
   await dockerWithDeadline(...standinRunArgs(image, name, name, LABEL));
   const runningMs = Date.now() - started;
@@ -128,9 +120,7 @@ export async function run({ smoke }) {
         healthyAfterAnswerMs: median(a.map((x) => x.healthyMs - x.answeredMs)),
       },
     };
-    figures.ratio = {
-      running: Math.round((figures.agentpod.runningMs / figures.raw.runningMs) * 100) / 100,
-    };
+    figures.ratio = { running: ratio(figures.agentpod.runningMs, figures.raw.runningMs) };
     return figures;
   } finally {
     await cp.stop();

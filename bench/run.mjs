@@ -33,6 +33,9 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
+if (values.size !== undefined && !/^[1-9]\d*$/.test(values.size))
+  throw new Error(`--size must be a whole number of pods, not "${values.size}"`);
+const size = values.size ? Number(values.size) : undefined;
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
 for (const name of names) if (!BENCHES[name]) throw new Error(`no benchmark named ${name}`);
 
@@ -46,7 +49,6 @@ for (const name of names) {
   const started = Date.now();
   console.error(`[bench] ${name}${values.smoke ? ' (smoke)' : ''}`);
   const { run } = await BENCHES[name]();
-  const size = values.size ? Number(values.size) : undefined;
   results.benches[name] = await run({
     smoke: values.smoke,
     size,
