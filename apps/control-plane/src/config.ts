@@ -35,7 +35,10 @@ const EnvSchema = z.object({
   AGENTPOD_LEADER_RETRY_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   AGENTPOD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(15_000),
   AGENTPOD_POD_SUBNET_POOL: z.string().default('10.213.0.0/16'),
-  AGENTPOD_POD_SUBNET_PREFIX: z.coerce.number().int().min(16).max(29).default(28),
+  // The size of the installation's one pod network (a /20 holds 4,093 pods).
+  AGENTPOD_POD_NETWORK_PREFIX: z.coerce.number().int().min(16).max(28).default(20),
+  // Before 0.x pods had a network each, of this size: read only to say it is no longer used.
+  AGENTPOD_POD_SUBNET_PREFIX: z.string().optional(),
   AGENTPOD_PUBLIC_SCHEME: z.enum(['https', 'http']).default('https'),
   AGENTPOD_PUBLIC_PORT: port().optional(),
   AGENTPOD_PROXY: z.enum(['managed', 'caddy', 'traefik', 'none']).optional(),
@@ -128,7 +131,10 @@ export interface Config {
   leader: { keepaliveMs: number; timeoutMs: number; retryMs: number };
   /** SIGTERM: how long in-flight work may take before the process exits anyway. */
   shutdownTimeoutMs: number;
-  podSubnets: { pool: string; prefix: number };
+  /** The installation's pod network: a subnet of `prefix` from `pool`, clear of other networks. */
+  podNetwork: { pool: string; prefix: number };
+  /** Settings that are set but no longer do anything: logged at start, never fatal. */
+  notices: string[];
   /** How users reach pods: `<scheme>://<subdomain>.<baseDomain>[:port]`. */
   publicUrl: { scheme: 'https' | 'http'; port: number | undefined };
   /** Adapter id -> image, from AGENTPOD_IMAGE_<ADAPTER> (e.g. AGENTPOD_IMAGE_OPENCLAW). */
@@ -213,7 +219,12 @@ export function loadConfig(
       retryMs: e.AGENTPOD_LEADER_RETRY_MS,
     },
     shutdownTimeoutMs: e.AGENTPOD_SHUTDOWN_TIMEOUT_MS,
-    podSubnets: { pool: e.AGENTPOD_POD_SUBNET_POOL, prefix: e.AGENTPOD_POD_SUBNET_PREFIX },
+    podNetwork: { pool: e.AGENTPOD_POD_SUBNET_POOL, prefix: e.AGENTPOD_POD_NETWORK_PREFIX },
+    notices: e.AGENTPOD_POD_SUBNET_PREFIX
+      ? [
+          'AGENTPOD_POD_SUBNET_PREFIX is no longer used: pods share one network per installation, sized by AGENTPOD_POD_NETWORK_PREFIX (default 20)',
+        ]
+      : [],
     publicUrl: {
       scheme: e.AGENTPOD_PUBLIC_SCHEME,
       // Users reach pods through the proxy: its port is theirs unless it is the default one.

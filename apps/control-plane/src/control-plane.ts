@@ -75,6 +75,7 @@ export async function openControlPlane(
   config: Config,
   logger: Logger,
 ): Promise<ControlPlaneContext> {
+  for (const notice of config.notices) logger.warn(notice);
   ensureDataDir(config.dataDir);
   const docker = createDockerHost(config);
   try {

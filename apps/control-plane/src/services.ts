@@ -33,6 +33,7 @@ import { CrashLoopTracker } from './reconciler/crash-loop.js';
 import { DEFAULT_PULL_POLICY } from './reconciler/image-policy.js';
 import { ImagePuller } from './reconciler/image-puller.js';
 import { AdvisoryLockLeadership, type Leadership, SoleLeadership } from './reconciler/leader.js';
+import { PodNetwork } from './reconciler/pod-network.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { parseSubnetPool } from './reconciler/subnets.js';
 import { Sweeper } from './reconciler/sweeper.js';
@@ -168,7 +169,7 @@ export function createServices(
       adapters,
       secrets,
       health: prober,
-      subnetPool,
+      podNetwork: new PodNetwork(docker, { installationId, pool: subnetPool }),
       baseDomain: config.baseDomain,
       publicUrl: config.publicUrl,
       stopTimeoutSeconds: 10,
@@ -283,7 +284,7 @@ function parseInstallationSettings(config: Config) {
   try {
     return {
       adapters: new AdapterRegistry({ imageOverrides: config.imageOverrides }),
-      subnetPool: parseSubnetPool(config.podSubnets.pool, config.podSubnets.prefix),
+      subnetPool: parseSubnetPool(config.podNetwork.pool, config.podNetwork.prefix),
     };
   } catch (err) {
     throw new StartupError('config_invalid', (err as Error).message, { cause: err });

@@ -105,8 +105,11 @@ export const podStatus = pgTable('pod_status', {
   lastError: text('last_error'),
   observedGeneration: integer('observed_generation').notNull().default(0),
   specHash: text('spec_hash'),
-  /** The pod network's subnet, allocated by the reconciler from the configured pool. */
-  subnet: text('subnet').unique(),
+  /**
+   * The subnet of the network the pod is on: the installation's pod network, shared by its pods
+   * (before migration 0007 every pod had a network of its own, hence once unique).
+   */
+  subnet: text('subnet'),
   /** The container's address on its pod network: where the proxy sends the pod's traffic. */
   ipAddress: text('ip_address'),
   /** The image reference the pin below belongs to; a different wanted reference needs a new pin. */

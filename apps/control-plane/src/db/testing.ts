@@ -2,6 +2,8 @@
 // PostgreSQL 15 server (started by scripts/test-env.sh). Each opened database is fresh.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { LABEL_INSTALLATION } from '../runtime/labels.js';
+import { removeTestObjects, testHost } from '../runtime/testing.js';
 import { type DatabaseHandle, openDatabase } from './client.js';
 import { runMigrations } from './migrate.js';
 
@@ -19,7 +21,11 @@ export function testServerUrl(): string {
   return url;
 }
 
-/** A new, empty database on the test server; `drop` removes it (closing its connections). */
+/**
+ * A new, empty database on the test server; `drop` removes it (closing its connections) and
+ * every Docker object of the installation it held: the test made that installation, so its pod
+ * network, containers and volumes are the test's too.
+ */
 export async function createScratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const server = testServerUrl();
   const name = `agentpod_t_${randomBytes(6).toString('hex')}`;
@@ -32,12 +38,30 @@ export async function createScratchDatabase(): Promise<{ url: string; drop: () =
   return {
     url: url.toString(),
     drop: async () => {
+      await removeInstallationObjects(url.toString());
       const c = new pg.Client({ connectionString: server });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
     },
   };
+}
+
+/** Removes the Docker objects labelled with the database's installation id, if it has one. */
+async function removeInstallationObjects(url: string): Promise<void> {
+  if (!process.env.AGENTPOD_TEST_DOCKER_HOST) return;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  let id: string | undefined;
+  try {
+    const { rows } = await c.query<{ id: string }>('SELECT id FROM installation');
+    id = rows[0]?.id;
+  } catch {
+    // Not migrated (or never started): no installation, nothing in Docker.
+  } finally {
+    await c.end();
+  }
+  if (id) await removeTestObjects(testHost(), { [LABEL_INSTALLATION]: id });
 }
 
 /** A brand-new database of the given kind, migrated unless `migrate: false`. */

@@ -170,7 +170,7 @@ describe('the control-plane image', () => {
         `${(err as Error).message}\ncontrol plane:\n${(await output()).slice(-3000)}`,
       );
     }
-    expect(pod.status.subnet).toMatch(/^10\.216\.\d+\.\d+\/28$/);
+    expect(pod.status.subnet).toMatch(/^10\.216\.\d+\.\d+\/20$/);
     const container = await findContainerByName(docker, containerName(pod.id));
     expect(container?.state.running).toBe(true);
     expect(container?.labels).toMatchObject({

@@ -7,7 +7,8 @@ import type { PodEvent, PodWithStatus } from '@agentpod/shared';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { containerName, networkName, volumeName } from '../reconciler/names.js';
+import { containerName, podNetworkName, volumeName } from '../reconciler/names.js';
+import { gatewayOf } from '../reconciler/subnets.js';
 import {
   type DockerHost,
   execInContainer,
@@ -120,7 +121,7 @@ let alice: PodWithStatus;
 let bob: PodWithStatus;
 
 describe('the core engine on the real stack', () => {
-  it('POST /pods creates network, volume and container from the real gateway image, and the pod reaches running and healthy', async () => {
+  it("POST /pods creates volume and container from the real gateway image on the installation's pod network, and the pod reaches running and healthy", async () => {
     alice = await createPod('alice');
     expect(alice.status.phase).toBe('pending');
     alice = await waitForPod(
@@ -129,7 +130,7 @@ describe('the core engine on the real stack', () => {
       (p) => p.status.phase === 'running' && p.status.health === 'healthy',
     );
     expect(alice.status.observedGeneration).toBe(alice.generation);
-    expect(alice.status.subnet).toMatch(/^10\.214\.\d+\.\d+\/28$/);
+    expect(alice.status.subnet).toMatch(/^10\.214\.\d+\.\d+\/20$/);
 
     const container = await findContainerByName(docker, containerName(alice.id));
     expect(container?.state.running).toBe(true);
@@ -137,7 +138,14 @@ describe('the core engine on the real stack', () => {
       'agentpod.managed': 'true',
       'agentpod.pod-id': alice.id,
     });
-    expect(container?.networks[networkName(alice.id)]).toBe(alice.status.ipAddress);
+    // One bridge for the installation's pods, with traffic between its containers off.
+    const network = await inspectNetwork(
+      docker,
+      podNetworkName(container?.labels['agentpod.installation'] ?? ''),
+    );
+    expect(network?.subnets[0]?.subnet).toBe(alice.status.subnet);
+    expect(network?.options['com.docker.network.bridge.enable_icc']).toBe('false');
+    expect(container?.networks[network?.name ?? '']).toBe(alice.status.ipAddress);
     expect(await inspectVolume(docker, volumeName(alice.id))).not.toBeNull();
     const raw = await docker.docker.getContainer(containerName(alice.id)).inspect();
     expect(raw.HostConfig.CapDrop).toEqual(['ALL']);
@@ -234,9 +242,10 @@ describe('the core engine on the real stack', () => {
     }
   });
 
-  it('keeps tenants apart: a pod of another tenant cannot open a TCP connection to the first pod', async () => {
+  it('keeps tenants apart: a pod of another tenant on the same network cannot open a TCP connection to the first pod', async () => {
     bob = await createPod('bob');
     bob = await waitForPod(bob.id, 'bob running', (p) => p.status.phase === 'running');
+    expect(bob.status.subnet).toBe(alice.status.subnet);
     const target = `${alice.status.ipAddress} 18789`;
     // The same probe from alice's own container succeeds, so a failure below means isolation.
     expect((await shell(alice.id, `nc -w 3 ${target} </dev/null`)).exitCode).toBe(0);
@@ -244,10 +253,7 @@ describe('the core engine on the real stack', () => {
     // No Docker socket inside, and the control plane (loopback) is not reachable from the pod.
     expect((await shell(bob.id, 'test -e /var/run/docker.sock')).exitCode).not.toBe(0);
     const cpPort = new URL(cp.url).port;
-    const bobGateway = bob.status.subnet?.replace(
-      /\.\d+\/28$/,
-      (m) => `.${Number(m.slice(1, -3)) + 1}`,
-    );
+    const bobGateway = gatewayOf(bob.status.subnet ?? '');
     expect((await shell(bob.id, `nc -w 3 ${bobGateway} ${cpPort} </dev/null`)).exitCode).not.toBe(
       0,
     );
@@ -404,11 +410,14 @@ describe('the core engine on the real stack', () => {
     expect((await fetch(`${cp.url}/readyz`)).status).toBe(200);
   });
 
-  it('DELETE removes container and network and keeps the volume; ?purge=true removes the volume too', async () => {
+  it('DELETE removes the container and keeps the volume (and the shared network); ?purge=true removes the volume too', async () => {
+    const network = (await findContainerByName(docker, containerName(alice.id)))?.labels[
+      'agentpod.installation'
+    ];
     expect((await cp.api('DELETE', `/pods/${alice.id}`)).status).toBe(202);
     await waitForPod(alice.id, 'alice deleted', (p) => p.status.phase === 'deleted');
     expect(await findContainerByName(docker, containerName(alice.id))).toBeNull();
-    expect(await inspectNetwork(docker, networkName(alice.id))).toBeNull();
+    expect(await inspectNetwork(docker, podNetworkName(network ?? ''))).not.toBeNull();
     expect(await inspectVolume(docker, volumeName(alice.id))).not.toBeNull();
     expect(await reasons(alice.id)).toContain('Deleted');
 
@@ -424,7 +433,7 @@ describe('the core engine on the real stack', () => {
     // Kill the moment the reconciler has begun making Docker objects for the pod.
     await eventually(
       'carol creation under way',
-      async () => ((await inspectNetwork(docker, networkName(carol.id))) ? true : undefined),
+      async () => ((await inspectVolume(docker, volumeName(carol.id))) ? true : undefined),
       { timeoutMs: 30_000, intervalMs: 20 },
     );
     await cp.kill();
@@ -437,7 +446,8 @@ describe('the core engine on the real stack', () => {
     );
     const containers = await listContainers(docker, { [LABEL_POD_ID]: carol.id });
     expect(containers).toHaveLength(1);
-    expect(await listNetworks(docker, { [LABEL_POD_ID]: carol.id })).toHaveLength(1);
+    // On the shared network: no network of its own, then or now.
+    expect(await listNetworks(docker, { [LABEL_POD_ID]: carol.id })).toHaveLength(0);
   });
 });
 

@@ -3,7 +3,7 @@
 // daemon restart. Stand-in agent pods run on it under a control plane in this process.
 import type { PodEvent, PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerName, networkName, volumeName } from '../reconciler/names.js';
+import { containerName, podNetworkName, volumeName } from '../reconciler/names.js';
 import { observePod } from '../reconciler/observe.js';
 import {
   type DockerHost,
@@ -94,7 +94,7 @@ describe('a Docker daemon that stops answering', () => {
     await expect(findContainerByName(short, containerName(first.id))).rejects.toMatchObject({
       code: 'docker_timeout',
     });
-    await expect(inspectNetwork(short, networkName(first.id))).rejects.toMatchObject({
+    await expect(inspectNetwork(short, podNetworkName('any'))).rejects.toMatchObject({
       code: 'docker_timeout',
     });
     await expect(inspectVolume(short, volumeName(first.id))).rejects.toMatchObject({

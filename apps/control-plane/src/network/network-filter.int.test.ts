@@ -1,7 +1,8 @@
 // Pod isolation, probed from inside real pods on the real Docker daemon with real iptables rules.
 // Every refusal has a positive control: the same target answers from the host and from a
 // container on a network AgentPod does not manage, and the same probe from the pod succeeds
-// while the filter is off. Targets: another tenant's pod (per-pod bridges and a shared bridge),
+// while the filter is off. Targets: another tenant's pod (on the installation's pod network, and
+// on a bridge with inter-container traffic on, where only the filter stands between them),
 // listeners on the host's 0.0.0.0 (a service, PostgreSQL and Docker daemon stand-ins, the
 // control plane's API itself, the proxy's public port), and in a network namespace routed
 // through the host like real egress: a LAN address, cloud metadata (169.254.169.254) and an
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import type { PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessControlPlane } from '../e2e/testing.js';
+import { gatewayOf } from '../reconciler/subnets.js';
 import { execInContainer, LABEL_POD_ID } from '../runtime/index.js';
 import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
 import { chainPrefixFor } from './filter-rules.js';
@@ -119,7 +121,7 @@ async function runContainer(name: string, network: string, ip?: string): Promise
 
 /** Every target a pod must not reach, by name: URL from the pod's point of view. */
 function forbidden(pod: PodWithStatus): Record<string, string> {
-  const gateway = (pod.status.ipAddress ?? '').replace(/\.\d+$/, '.1');
+  const gateway = gatewayOf(pod.status.subnet ?? '');
   return {
     'host service on the pod gateway': `http://${gateway}:${ports.host}/`,
     "host service on the host's LAN address": `http://${hostLan}:${ports.host}/`,
@@ -267,7 +269,7 @@ describe('network filter', () => {
       expect(await probe(control, url)).toBe('outside-ok');
     }
     // From the pod itself, with no filter: each probe below would succeed if the filter failed,
-    // except another pod on its own bridge, which Docker isolates by itself.
+    // except another pod on the pod network, where Docker drops traffic between containers.
     for (const [name, url] of Object.entries(targets)) {
       if (name === "another tenant's pod") continue;
       expect([name, await probe(podA.status.containerId ?? '', url)]).toEqual([
@@ -290,7 +292,7 @@ describe('network filter', () => {
       expect([name, await probe(pod, url)]).toEqual([name, null]);
     }
     expect(await probe(shared1, `http://${shared2.ip}:18789/healthz`)).toBeNull();
-    const gateway = (podA.status.ipAddress ?? '').replace(/\.\d+$/, '.1');
+    const gateway = gatewayOf(podA.status.subnet ?? '');
     expect(await probe(pod, `http://${gateway}:${ports.proxy}/`)).toBe('proxy-ok');
     expect(await probe(pod, `http://${OUTSIDE.internet}/`)).toBe('outside-ok');
     // The proxy on the host still reaches the pods, and the control container the outside.

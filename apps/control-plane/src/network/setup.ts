@@ -55,7 +55,7 @@ export function createNetworkFilter(setup: NetworkFilterSetup): NetworkFilter | 
     iptables: new Iptables(found.backend),
     base: {
       chainPrefix: chainPrefixFor(setup.installationId),
-      pool: config.podSubnets.pool,
+      pool: config.podNetwork.pool,
       proxyPorts,
       dnsServers: nameservers(setup.resolvConf ?? '/etc/resolv.conf'),
     },

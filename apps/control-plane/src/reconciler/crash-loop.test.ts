@@ -125,7 +125,6 @@ describe('plan with a crash-loop back-off', () => {
     backOff,
   });
   const observed = (running: boolean, restartPolicy: string): ObservedPod => ({
-    networkExists: true,
     volumeExists: true,
     container: { id: 'c1', running, specHash: 'h1', startedAt: at(0), restartPolicy },
     health: 'unknown',

@@ -1,33 +1,25 @@
 import type { EventReason, EventType, PodWithStatus } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
-import {
-  countRestart,
-  deletePodSecrets,
-  releasePodSubnet,
-  writePodStatus,
-} from '../db/queries/pods.js';
+import { countRestart, deletePodSecrets, writePodStatus } from '../db/queries/pods.js';
 import {
   createContainer,
   DockerConflictError,
-  DockerError,
   type DockerHost,
-  ensureNetwork,
+  DockerNotFoundError,
   ensureVolume,
   LABEL_IMAGE_PIN,
   removeContainer,
-  removeNetwork,
   removeVolume,
   startContainer,
   stopContainer,
   updateRestartPolicy,
 } from '../runtime/index.js';
 import { ensurePodImage, type ImageDeps } from './image.js';
-import { containerName, networkName, volumeName } from './names.js';
+import { containerName, volumeName } from './names.js';
 import type { Action, ObservedPod } from './plan.js';
 import { describeRestored, writePodFiles } from './pod-files.js';
 import { ownershipLabels, type PodSpec } from './spec.js';
-import { gatewayOf } from './subnets.js';
 
 export interface ExecuteDeps {
   db: Database;
@@ -43,12 +35,13 @@ export interface ExecuteDeps {
    * every Docker mutation: another leader may be acting on the same pod by then.
    */
   fence?: AbortSignal;
+  /** Docker did not find a network a container needs: the pod network must be looked up again. */
+  networkMissing?: () => void;
 }
 
 export interface ExecutionTarget {
   pod: PodWithStatus;
   spec: PodSpec | null;
-  subnet: string | null;
   observed: ObservedPod;
 }
 
@@ -75,36 +68,19 @@ export async function executeActions(
   const labels = ownershipLabels(pod, deps.installationId);
   const writeConfig = (id: string) => writeConfigFiles(docker, id, needSpec(), event);
   const stillLeading = () => deps.fence?.throwIfAborted();
+  const startNoting = async (id: string) => {
+    try {
+      await startContainer(docker, id);
+    } catch (err) {
+      // A start that finds the container's network gone (404) says so: it is looked up again.
+      if (err instanceof DockerNotFoundError) deps.networkMissing?.();
+      throw err;
+    }
+  };
 
   for (const action of actions) {
     stillLeading();
     switch (action.type) {
-      case 'ensureNetwork': {
-        const subnet = target.subnet;
-        if (!subnet) throw new Error(`pod ${pod.id} has no subnet allocated`);
-        try {
-          await ensureNetwork(docker, {
-            name: networkName(pod.id),
-            labels,
-            subnet,
-            gateway: gatewayOf(subnet),
-          });
-        } catch (err) {
-          // Docker refuses a pool that overlaps a network made since we looked (403).
-          if (
-            !(err instanceof DockerError && err.statusCode === 403 && /overlap/i.test(err.message))
-          )
-            throw err;
-          await releasePodSubnet(db, pod.id);
-          throw new Error(
-            `subnet ${subnet} was taken by another network; the next attempt picks another`,
-            {
-              cause: err,
-            },
-          );
-        }
-        break;
-      }
       case 'ensureVolume':
         await ensureVolume(docker, { name: volumeName(pod.id), labels });
         break;
@@ -134,6 +110,8 @@ export async function executeActions(
             labels: { ...s.container.labels, [LABEL_IMAGE_PIN]: image },
           });
         } catch (err) {
+          // The pod network was removed behind our back: it is made again on the next attempt.
+          if (err instanceof DockerNotFoundError) deps.networkMissing?.();
           // Made by an earlier attempt that died before it could record it: same name, same spec.
           if (!(err instanceof DockerConflictError)) throw err;
           containerId = containerName(pod.id);
@@ -148,7 +126,7 @@ export async function executeActions(
         const id = containerId ?? containerName(pod.id);
         await writeConfig(id);
         stillLeading();
-        await startContainer(docker, id);
+        await startNoting(id);
         deps.resetHealth(pod.id);
         if (action.completesRestart) {
           await countRestart(db, pod.id);
@@ -171,7 +149,7 @@ export async function executeActions(
           stillLeading();
           await writeConfig(containerId);
           stillLeading();
-          await startContainer(docker, containerId);
+          await startNoting(containerId);
         }
         deps.resetHealth(pod.id);
         await countRestart(db, pod.id);
@@ -185,9 +163,6 @@ export async function executeActions(
         break;
       case 'setRestartPolicy':
         if (containerId) await updateRestartPolicy(docker, containerId, action.policy);
-        break;
-      case 'removeNetwork':
-        await removeNetwork(docker, networkName(pod.id));
         break;
       case 'removeVolume':
         await removeVolume(docker, volumeName(pod.id));
@@ -205,10 +180,7 @@ export async function executeActions(
           lastError: null,
           observedGeneration: pod.generation,
         });
-        await event(
-          'Deleted',
-          'container and network removed; the state volume was kept unless purged',
-        );
+        await event('Deleted', 'container removed; the state volume was kept unless purged');
         break;
     }
   }

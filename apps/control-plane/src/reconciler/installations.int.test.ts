@@ -16,7 +16,7 @@ import {
   listContainers,
 } from '../runtime/index.js';
 import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
-import { containerName, networkName } from './names.js';
+import { containerName, podNetworkName } from './names.js';
 
 interface Installation {
   cp: InProcessControlPlane;
@@ -91,10 +91,12 @@ describe('two installations on one Docker host', () => {
     // B's database knows nothing of A's subnet; Docker's networks do.
     podB = await runningPod(b, 'bravo');
     expect(podA.status.subnet).not.toBe(podB.status.subnet);
-    const netA = await inspectNetwork(docker, networkName(podA.id));
-    const netB = await inspectNetwork(docker, networkName(podB.id));
+    const netA = await inspectNetwork(docker, podNetworkName(a.cp.server.context.installationId));
+    const netB = await inspectNetwork(docker, podNetworkName(b.cp.server.context.installationId));
     expect(netA?.labels[LABEL_INSTALLATION]).toBe(a.cp.server.context.installationId);
     expect(netB?.labels[LABEL_INSTALLATION]).toBe(b.cp.server.context.installationId);
+    expect(netA?.subnets[0]?.subnet).toBe(podA.status.subnet);
+    expect(netB?.subnets[0]?.subnet).toBe(podB.status.subnet);
   });
 
   it("sweep only their own orphans, never the other installation's pods", async () => {

@@ -2,11 +2,10 @@ import {
   type ContainerView,
   type DockerHost,
   findContainerByName,
-  inspectNetwork,
   inspectVolume,
   LABEL_SPEC_HASH,
 } from '../runtime/index.js';
-import { containerName, networkName, volumeName } from './names.js';
+import { containerName, volumeName } from './names.js';
 import type { ObservedPod } from './plan.js';
 
 export interface DockerObservation {
@@ -20,16 +19,17 @@ export async function observePod(
   docker: DockerHost,
   podId: string,
   health: ObservedPod['health'],
+  /** The network the pod belongs on; null while deleting (then it does not matter). */
+  podNetwork: string | null = null,
 ): Promise<DockerObservation> {
-  const [container, network, volume] = await Promise.all([
+  // The pod network is the installation's, known already (pod-network.ts): not looked up here.
+  const [container, volume] = await Promise.all([
     findContainerByName(docker, containerName(podId)),
-    inspectNetwork(docker, networkName(podId)),
     inspectVolume(docker, volumeName(podId)),
   ]);
   return {
     container,
     observed: {
-      networkExists: network !== null,
       volumeExists: volume !== null,
       container: container && {
         id: container.id,
@@ -37,6 +37,7 @@ export async function observePod(
         specHash: container.labels[LABEL_SPEC_HASH] ?? null,
         startedAt: container.state.startedAt,
         restartPolicy: container.restartPolicy,
+        ...(podNetwork && { onPodNetwork: podNetwork in container.networks }),
       },
       health,
     },

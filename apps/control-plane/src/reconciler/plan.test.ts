@@ -11,7 +11,6 @@ const running: DesiredPod = {
   spec,
 };
 const nothing: ObservedPod = {
-  networkExists: false,
   volumeExists: false,
   container: null,
   health: 'unknown',
@@ -24,7 +23,6 @@ const container = (over: Partial<NonNullable<ObservedPod['container']>> = {}) =>
   ...over,
 });
 const converged: ObservedPod = {
-  networkExists: true,
   volumeExists: true,
   container: container(),
   health: 'healthy',
@@ -32,9 +30,8 @@ const converged: ObservedPod = {
 const types = (d: DesiredPod, o: ObservedPod) => plan(d, o).map((a) => a.type);
 
 describe('plan', () => {
-  it('creates network, volume and container for a new pod, in that order', () => {
+  it("creates volume and container for a new pod, in that order (the network is the installation's)", () => {
     expect(types(running, nothing)).toEqual([
-      'ensureNetwork',
       'ensureVolume',
       'ensureImage',
       'createContainer',
@@ -53,6 +50,16 @@ describe('plan', () => {
       { type: 'removeContainer', reason: 'specChanged' },
       { type: 'createContainer' },
       { type: 'startContainer' },
+    ]);
+  });
+
+  it('recreates a container that is off the pod network (a network of its own from before, a manual disconnect)', () => {
+    const o = { ...converged, container: container({ onPodNetwork: false }) };
+    expect(types(running, o)).toEqual([
+      'ensureImage',
+      'removeContainer',
+      'createContainer',
+      'startContainer',
     ]);
   });
 
@@ -98,16 +105,11 @@ describe('plan', () => {
     ]);
   });
 
-  it('removes container and network on delete, the volume only with purge, then finishes', () => {
+  it('removes the container on delete (the shared network stays), the volume only with purge, then finishes', () => {
     const deleting = { ...running, deleting: true, spec: null };
-    expect(types(deleting, converged)).toEqual([
-      'removeContainer',
-      'removeNetwork',
-      'finishDeletion',
-    ]);
+    expect(types(deleting, converged)).toEqual(['removeContainer', 'finishDeletion']);
     expect(types({ ...deleting, purge: true }, converged)).toEqual([
       'removeContainer',
-      'removeNetwork',
       'removeVolume',
       'finishDeletion',
     ]);

@@ -15,7 +15,6 @@ export interface DesiredPod {
 
 /** What Docker (and the prober) reported for the pod's objects. */
 export interface ObservedPod {
-  networkExists: boolean;
   volumeExists: boolean;
   container: {
     id: string;
@@ -24,13 +23,14 @@ export interface ObservedPod {
     startedAt: Date | null;
     /** Docker's restart policy on the container (absent: the spec's `unless-stopped`). */
     restartPolicy?: string;
+    /** False: attached elsewhere (a pod's own network from before, a manual disconnect). */
+    onPodNetwork?: boolean;
   } | null;
   /** From the health prober; 'unhealthy' means its failure threshold was crossed. */
   health: 'unknown' | 'healthy' | 'unhealthy';
 }
 
 export type Action =
-  | { type: 'ensureNetwork' }
   | { type: 'ensureVolume' }
   /** Have the pinned image locally (pulling it if needed) before anything is replaced. */
   | { type: 'ensureImage' }
@@ -42,7 +42,6 @@ export type Action =
   /** Crash-loop back-off: `no` while AgentPod holds the restarts, `unless-stopped` after. */
   | { type: 'setRestartPolicy'; policy: 'no' | 'unless-stopped' }
   | { type: 'removeContainer'; reason: 'specChanged' | 'deleting' }
-  | { type: 'removeNetwork' }
   | { type: 'removeVolume' }
   | { type: 'finishDeletion' };
 
@@ -55,7 +54,6 @@ export function plan(desired: DesiredPod, observed: ObservedPod): Action[] {
   if (desired.deleting) {
     return [
       ...(container ? [{ type: 'removeContainer', reason: 'deleting' } as const] : []),
-      ...(observed.networkExists ? [{ type: 'removeNetwork' } as const] : []),
       ...(desired.purge && observed.volumeExists ? [{ type: 'removeVolume' } as const] : []),
       { type: 'finishDeletion' },
     ];
@@ -67,10 +65,9 @@ export function plan(desired: DesiredPod, observed: ObservedPod): Action[] {
   const spec = desired.spec;
   if (!spec) throw new Error('a pod that is not being deleted needs a rendered spec');
   const actions: Action[] = [];
-  if (!observed.networkExists) actions.push({ type: 'ensureNetwork' });
   if (!observed.volumeExists) actions.push({ type: 'ensureVolume' });
 
-  if (!container || container.specHash !== spec.hash) {
+  if (!container || container.specHash !== spec.hash || container.onPodNetwork === false) {
     // The image first: a pull that fails must leave the old container running.
     actions.push({ type: 'ensureImage' });
     if (container) actions.push({ type: 'removeContainer', reason: 'specChanged' });

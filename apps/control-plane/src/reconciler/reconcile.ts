@@ -3,7 +3,6 @@ import { publicOrigin } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
 import {
-  allocatePodSubnet,
   getExitMark,
   getPod,
   getPodSecrets,
@@ -16,19 +15,17 @@ import {
   type ContainerView,
   type DockerHost,
   isDockerNotAnswering,
-  listNetworks,
 } from '../runtime/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { backOffMessage, type CrashLoopState, type CrashLoopTracker } from './crash-loop.js';
 import { type ExecuteDeps, executeActions } from './execute.js';
 import { accountExit, type ExitHint, type ExitMark, exitEvent } from './exits.js';
 import { type ImageDeps, ImageNotReady } from './image.js';
-import { networkName } from './names.js';
 import { observePod } from './observe.js';
 import { type Action, type DesiredPod, type ObservedPod, plan } from './plan.js';
+import type { PodNetwork, PodNetworkInfo } from './pod-network.js';
 import { type ReconcileResult, TerminalError } from './queue.js';
 import { buildPodSpec, type PodSpec } from './spec.js';
-import { allocateSubnet, gatewayOf, type SubnetPool } from './subnets.js';
 
 export interface AdapterLookup {
   get(agentType: string): AgentAdapter;
@@ -46,7 +43,8 @@ export interface ReconcileDeps {
   adapters: AdapterLookup;
   secrets: SecretBox;
   health: HealthSource;
-  subnetPool: SubnetPool;
+  /** The installation's network, which every pod joins. */
+  podNetwork: PodNetwork;
   baseDomain: string;
   /** How users reach pods (scheme and a non-default port). */
   publicUrl: { scheme: 'http' | 'https'; port: number | undefined };
@@ -81,8 +79,9 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   if (pod.deletedAt && pod.status.phase === 'deleted') return undefined;
 
   const deleting = pod.deletedAt !== null;
-  const subnet = deleting || pod.status.subnet ? pod.status.subnet : await newSubnet(deps, pod.id);
-  const spec = deleting || !subnet ? null : await renderSpec(deps, pod, subnet);
+  // Made (or found) before anything else of the pod: its gateway is in the rendered spec.
+  const network = deleting ? null : await deps.podNetwork.ensure();
+  const spec = network ? await renderSpec(deps, pod, network) : null;
   const desired: DesiredPod = {
     deleting,
     purge: deleting && (await isPurgeRequested(deps.db, pod.id)),
@@ -91,7 +90,8 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     spec,
   };
 
-  const before = await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
+  const netName = network?.name ?? null;
+  const before = await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id), netName);
   const crash = observeCrashLoop(deps, pod, before.container);
   if (crash) desired.backOff = { holdRestarts: crash.holdRestarts, waiting: !!crash.backOffUntil };
   const actions = plan(desired, before.observed);
@@ -103,11 +103,12 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     image: deps.image,
     installationId: deps.installationId,
     fence: deps.fence,
+    networkMissing: () => deps.podNetwork.forget(),
   };
   // The one outcome of executing that is not an error: the image is not there yet.
   let notReady: ImageNotReady | null = null;
   try {
-    await executeActions(executeDeps, { pod, spec, subnet, observed: before.observed }, actions);
+    await executeActions(executeDeps, { pod, spec, observed: before.observed }, actions);
   } catch (err) {
     if (!(err instanceof ImageNotReady)) throw err;
     notReady = err;
@@ -119,7 +120,7 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   const after =
     actions.length === 0
       ? before
-      : await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id));
+      : await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id), netName);
   const view = after.container;
   const running = view?.state.running ?? false;
   const health = running
@@ -148,7 +149,8 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     ...(!running && { usage: null }),
     phase: phaseOf(pod, view?.state.status ?? null, running, notReady),
     containerId: view?.id ?? null,
-    ipAddress: view?.networks[networkName(pod.id)] || null,
+    ipAddress: (network && view?.networks[network.name]) || null,
+    ...(network && { subnet: network.subnet }),
     specHash: after.observed.container?.specHash ?? null,
     health,
     lastError: notReady?.message ?? (backingOff ? backOffMessage(backingOff.delayMs) : null),
@@ -233,15 +235,6 @@ async function accountForExits(
   return next ?? undefined;
 }
 
-/** A subnet for a pod that has none, clear of other pods' and of every network Docker has. */
-async function newSubnet(deps: ReconcileDeps, podId: string): Promise<string> {
-  const networks = await listNetworks(deps.docker, {});
-  const docker = networks.flatMap((n) => n.subnets.map((s) => s.subnet));
-  return allocatePodSubnet(deps.db, podId, (pods) =>
-    allocateSubnet(deps.subnetPool, [...pods, ...docker]),
-  );
-}
-
 function phaseOf(
   pod: PodWithStatus,
   dockerStatus: string | null,
@@ -260,7 +253,7 @@ function phaseOf(
 async function renderSpec(
   deps: ReconcileDeps,
   pod: PodWithStatus,
-  subnet: string,
+  network: PodNetworkInfo,
 ): Promise<PodSpec> {
   let adapter: AgentAdapter;
   try {
@@ -287,11 +280,11 @@ async function renderSpec(
       defaultImage: deps.adapters.defaultImageFor(adapter.id),
       publicOrigin: publicOrigin(pod.subdomain, { baseDomain: deps.baseDomain, ...deps.publicUrl }),
       // The proxy runs on the host, which the pod sees as its network's gateway: trust only that.
-      proxyAddresses: [`${gatewayOf(subnet)}/32`],
+      proxyAddresses: [`${network.gateway}/32`],
       secrets,
     },
   );
-  return buildPodSpec(pod, plan, deps.installationId, deps.containerLogs);
+  return buildPodSpec(pod, plan, deps.installationId, network.name, deps.containerLogs);
 }
 
 /**

@@ -144,6 +144,8 @@ export class Reconciler {
    */
   async resync({ now = false, full = now }: { now?: boolean; full?: boolean } = {}): Promise<void> {
     try {
+      // A full pass trusts nothing it remembers: the pod network is looked up again too.
+      if (full) this.deps.podNetwork.forget();
       const ids = full ? await listPodIdsToReconcile(this.deps.db) : await this.unsettledPods();
       for (const id of ids) {
         if (now) this.queue.addNow(id);
@@ -174,7 +176,10 @@ export class Reconciler {
     // A crash-looping pod's held restarts are let go by a reconcile once it has run fine.
     const unsettled = (id: string) => this.deps.crashLoop?.hasCrashes(id) ?? false;
     return rows
-      .filter((r) => needsReconcile(r, byPod.get(r.id) ?? []) || unsettled(r.id))
+      .filter(
+        (r) =>
+          needsReconcile(r, byPod.get(r.id) ?? [], this.deps.podNetwork.name) || unsettled(r.id),
+      )
       .map((r) => r.id);
   }
 

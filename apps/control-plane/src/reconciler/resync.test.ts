@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSummary } from '../runtime/index.js';
 import { LABEL_SPEC_HASH } from '../runtime/index.js';
-import { networkName, volumeName } from './names.js';
+import { podNetworkName, volumeName } from './names.js';
 import { needsReconcile, type ResyncRow } from './resync.js';
 
 const ID = 'pod_0000000000000000000a';
+const NET = podNetworkName('inst_1');
 const settled: ResyncRow = {
   id: ID,
   deleting: false,
@@ -22,40 +23,40 @@ const running: ContainerSummary = {
   labels: { [LABEL_SPEC_HASH]: 'h1' },
   status: 'running',
   statusText: 'Up 3 minutes',
-  networks: { [networkName(ID)]: '10.213.0.2' },
+  networks: { [NET]: '10.213.0.2' },
   mounts: [{ name: volumeName(ID), destination: '/home/node/.openclaw' }],
 };
 
 describe('needsReconcile', () => {
   it('leaves a settled pod alone: running, healthy, on its spec, network and volume', () => {
-    expect(needsReconcile(settled, [running])).toBe(false);
+    expect(needsReconcile(settled, [running], NET)).toBe(false);
   });
 
   it('queues a pod with a change, a deletion, or a status not yet settled', () => {
-    expect(needsReconcile({ ...settled, generation: 4 }, [running])).toBe(true);
-    expect(needsReconcile({ ...settled, deleting: true }, [running])).toBe(true);
-    expect(needsReconcile({ ...settled, health: 'starting' }, [running])).toBe(true);
-    expect(needsReconcile({ ...settled, phase: 'failed' }, [running])).toBe(true);
+    expect(needsReconcile({ ...settled, generation: 4 }, [running], NET)).toBe(true);
+    expect(needsReconcile({ ...settled, deleting: true }, [running], NET)).toBe(true);
+    expect(needsReconcile({ ...settled, health: 'starting' }, [running], NET)).toBe(true);
+    expect(needsReconcile({ ...settled, phase: 'failed' }, [running], NET)).toBe(true);
   });
 
-  it('queues a pod whose container is missing, twinned, stopped, on another spec or detached', () => {
-    expect(needsReconcile(settled, [])).toBe(true);
-    expect(needsReconcile(settled, [running, { ...running, id: 'c2' }])).toBe(true);
-    expect(needsReconcile(settled, [{ ...running, status: 'exited' }])).toBe(true);
-    expect(needsReconcile(settled, [{ ...running, labels: { [LABEL_SPEC_HASH]: 'h0' } }])).toBe(
+  it('queues a pod whose container is missing, twinned, stopped, on another spec or off the pod network', () => {
+    expect(needsReconcile(settled, [], NET)).toBe(true);
+    expect(needsReconcile(settled, [running, { ...running, id: 'c2' }], NET)).toBe(true);
+    expect(needsReconcile(settled, [{ ...running, status: 'exited' }], NET)).toBe(true);
+    expect(
+      needsReconcile(settled, [{ ...running, labels: { [LABEL_SPEC_HASH]: 'h0' } }], NET),
+    ).toBe(true);
+    expect(needsReconcile(settled, [{ ...running, networks: { bridge: '172.17.0.2' } }], NET)).toBe(
       true,
     );
-    expect(needsReconcile(settled, [{ ...running, networks: { bridge: '172.17.0.2' } }])).toBe(
-      true,
-    );
-    expect(needsReconcile(settled, [{ ...running, mounts: [] }])).toBe(true);
+    expect(needsReconcile(settled, [{ ...running, mounts: [] }], NET)).toBe(true);
   });
 
   it('leaves a stopped pod alone, and queues one whose container runs again', () => {
     const stopped = { ...settled, desiredState: 'stopped' as const, phase: 'stopped' };
-    expect(needsReconcile(stopped, [{ ...running, status: 'exited' }])).toBe(false);
-    expect(needsReconcile(stopped, [])).toBe(false);
-    expect(needsReconcile(stopped, [running])).toBe(true);
-    expect(needsReconcile({ ...stopped, phase: 'running' }, [])).toBe(true);
+    expect(needsReconcile(stopped, [{ ...running, status: 'exited' }], NET)).toBe(false);
+    expect(needsReconcile(stopped, [], NET)).toBe(false);
+    expect(needsReconcile(stopped, [running], NET)).toBe(true);
+    expect(needsReconcile({ ...stopped, phase: 'running' }, [], NET)).toBe(true);
   });
 });

@@ -32,11 +32,18 @@ function plan(publicOrigin = 'https://alice.agents.example.com'): ContainerPlan 
   });
 }
 
-const hashOf = (p: ContainerPlan) => buildPodSpec(pod, p, 'inst_1').hash;
+const NET = 'agentpod-pods-inst_1';
+const hashOf = (p: ContainerPlan) => buildPodSpec(pod, p, 'inst_1', NET).hash;
 
 describe('the spec hash', () => {
   it('changes when a value AgentPod manages in a file changes', () => {
     expect(hashOf(plan('https://alice.other.example.com'))).not.toBe(hashOf(plan()));
+  });
+
+  it("joins the installation's pod network; another network is another spec (a recreate)", () => {
+    const spec = buildPodSpec(pod, plan(), 'inst_1', NET);
+    expect(containerCreateBody(spec.container).HostConfig?.NetworkMode).toBe(NET);
+    expect(buildPodSpec(pod, plan(), 'inst_1', 'agentpod-pods-other').hash).not.toBe(spec.hash);
   });
 
   it('leaves out which keys are managed, so pods made before files were merged keep theirs', () => {
@@ -52,11 +59,11 @@ describe('the spec hash', () => {
 
 describe('container hardening', () => {
   it('rotates the json-file log with the configured sizes, by default 10m x 3', () => {
-    expect(buildPodSpec(pod, plan(), 'inst_1').container.logs).toEqual({
+    expect(buildPodSpec(pod, plan(), 'inst_1', NET).container.logs).toEqual({
       maxSize: '10m',
       maxFiles: 3,
     });
-    const spec = buildPodSpec(pod, plan(), 'inst_1', { maxSize: '50m', maxFiles: 5 });
+    const spec = buildPodSpec(pod, plan(), 'inst_1', NET, { maxSize: '50m', maxFiles: 5 });
     expect(containerCreateBody(spec.container).HostConfig?.LogConfig).toEqual({
       Type: 'json-file',
       Config: { 'max-size': '50m', 'max-file': '5' },
@@ -64,13 +71,13 @@ describe('container hardening', () => {
   });
 
   it('recreates pods when the rotation setting changes', () => {
-    expect(buildPodSpec(pod, plan(), 'inst_1', { maxSize: '50m', maxFiles: 5 }).hash).not.toBe(
+    expect(buildPodSpec(pod, plan(), 'inst_1', NET, { maxSize: '50m', maxFiles: 5 }).hash).not.toBe(
       hashOf(plan()),
     );
   });
 
   it("makes the root read-only with the adapter's tmpfs paths, owned by the pod's user", () => {
-    const body = containerCreateBody(buildPodSpec(pod, plan(), 'inst_1').container);
+    const body = containerCreateBody(buildPodSpec(pod, plan(), 'inst_1', NET).container);
     expect(body.HostConfig?.ReadonlyRootfs).toBe(true);
     expect(body.HostConfig?.Tmpfs).toEqual({
       '/tmp': 'rw,noexec,nosuid,nodev,size=268435456,mode=1777,uid=1000,gid=1000',
@@ -80,14 +87,14 @@ describe('container hardening', () => {
 
   it('keeps the root writable for an adapter that declares no filesystem', () => {
     const { filesystem: _fs, ...writable } = plan();
-    const body = containerCreateBody(buildPodSpec(pod, writable, 'inst_1').container);
+    const body = containerCreateBody(buildPodSpec(pod, writable, 'inst_1', NET).container);
     expect(body.HostConfig?.ReadonlyRootfs).toBeUndefined();
     expect(body.HostConfig?.Tmpfs).toBeUndefined();
     expect(hashOf(writable)).not.toBe(hashOf(plan()));
   });
 
   it('keeps the protections every pod has: no capabilities, no escalation, limits, non-root', () => {
-    const body = containerCreateBody(buildPodSpec(pod, plan(), 'inst_1').container);
+    const body = containerCreateBody(buildPodSpec(pod, plan(), 'inst_1', NET).container);
     expect(body.HostConfig).toMatchObject({
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],

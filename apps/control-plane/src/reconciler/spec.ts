@@ -11,7 +11,7 @@ import {
   LABEL_SPEC_HASH,
   LABEL_TENANT_ID,
 } from '../runtime/index.js';
-import { containerName, networkName, volumeName } from './names.js';
+import { containerName, volumeName } from './names.js';
 
 /** Everything the reconciler makes for a running pod, derived purely from desired state. */
 export interface PodSpec {
@@ -38,7 +38,7 @@ export function ownershipLabels(
 }
 
 /**
- * Wraps the adapter's plan in AgentPod's container defaults: its own network and state volume,
+ * Wraps the adapter's plan in AgentPod's container defaults: the installation's pod network, its state volume,
  * resource limits, no capabilities, no privilege escalation, an init process, and a restart
  * policy so Docker itself revives a crashed agent even while the control plane is down.
  */
@@ -46,6 +46,7 @@ export function buildPodSpec(
   pod: Pod,
   plan: ContainerPlan,
   installationId: string,
+  network: string,
   logs: ContainerLogs = DEFAULT_CONTAINER_LOGS,
 ): PodSpec {
   const owner = ownerOf(plan.user);
@@ -62,7 +63,7 @@ export function buildPodSpec(
     ...(plan.workingDir && { workingDir: plan.workingDir }),
     labels: { ...plan.labels, ...ownershipLabels(pod, installationId) },
     mounts: [{ volume: volumeName(pod.id), target: plan.stateMountPath }],
-    network: { name: networkName(pod.id) },
+    network: { name: network },
     exposedPorts: [plan.port],
     memoryBytes: pod.resources.memoryMb * 1024 * 1024,
     nanoCpus: Math.round(pod.resources.cpus * 1e9),

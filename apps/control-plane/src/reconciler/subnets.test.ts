@@ -31,6 +31,21 @@ describe('pod subnets', () => {
     expect(allocateSubnet(pool, ['10.213.0.4/30'])).toBe('10.213.0.16/28');
   });
 
+  it("gives an installation's pod network a /20 of the default pool, room for 4,093 pods", () => {
+    const shared = parseSubnetPool('10.213.0.0/16', 20);
+    expect(poolCapacity(shared)).toBe(16);
+    expect(allocateSubnet(shared, ['10.213.0.0/20', '172.17.0.0/16'])).toBe('10.213.16.0/20');
+    // Another installation's old per-pod /28 blocks the /20 around it.
+    expect(allocateSubnet(shared, ['10.213.0.16/28'])).toBe('10.213.16.0/20');
+  });
+
+  it('uses a pool smaller than the network whole', () => {
+    const small = parseSubnetPool('192.168.50.0/24', 20);
+    expect(small.subnetPrefix).toBe(24);
+    expect(allocateSubnet(small, [])).toBe('192.168.50.0/24');
+    expect(allocateSubnet(small, ['192.168.50.128/25'])).toBeNull();
+  });
+
   it('normalises the pool base and derives the gateway', () => {
     expect(subnetAt(parseSubnetPool('10.213.7.9/16', 28), 0)).toBe('10.213.0.0/28');
     expect(gatewayOf('10.213.0.16/28')).toBe('10.213.0.17');
@@ -38,7 +53,8 @@ describe('pod subnets', () => {
 
   it('rejects nonsense pools', () => {
     expect(() => parseSubnetPool('10.213.0.0', 28)).toThrow(/CIDR/);
-    expect(() => parseSubnetPool('10.213.0.0/16', 16)).toThrow(/\/29/);
+    expect(() => parseSubnetPool('10.213.0.0/16', 30)).toThrow(/\/29/);
+    expect(() => parseSubnetPool('10.213.0.0/30', 28)).toThrow(/\/29/);
     expect(() => parseSubnetPool('300.1.1.1/16', 28)).toThrow(/IPv4/);
   });
 });

@@ -1,5 +1,6 @@
-// Pod networks get small subnets carved from one pool AgentPod owns (default 10.213.0.0/16 in
-// /28s: 4096 networks), because Docker's default address pools run out after about 30 bridges.
+// The installation's pod network gets a subnet carved from a pool AgentPod owns (default a /20
+// of 10.213.0.0/16), clear of every network Docker already has: another installation's, the
+// operator's own. Docker's default address pools would put it wherever they liked.
 
 export interface SubnetPool {
   /** Network address of the pool as a 32-bit number. */
@@ -26,18 +27,25 @@ function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** Parses `10.213.0.0/16` with a subnet size like 28. */
+/**
+ * Parses `10.213.0.0/16` with a subnet size like 20. A pool smaller than the subnet size is used
+ * whole: `192.168.50.0/24` with /20 gives the network 192.168.50.0/24.
+ */
 export function parseSubnetPool(cidr: string, subnetPrefix: number): SubnetPool {
   const [ip, prefixText] = cidr.split('/');
   const poolPrefix = Number(prefixText);
-  if (!ip || !Number.isInteger(poolPrefix) || poolPrefix < 8 || poolPrefix > 30) {
-    throw new Error(`${cidr} is not an IPv4 CIDR with a prefix between /8 and /30`);
+  if (!ip || !Number.isInteger(poolPrefix) || poolPrefix < 8 || poolPrefix > 29) {
+    throw new Error(`${cidr} is not an IPv4 CIDR with a prefix between /8 and /29`);
   }
-  if (!Number.isInteger(subnetPrefix) || subnetPrefix <= poolPrefix || subnetPrefix > 29) {
-    throw new Error(`pod subnets must be /${poolPrefix + 1}../29, got /${subnetPrefix}`);
+  if (!Number.isInteger(subnetPrefix) || subnetPrefix < 8 || subnetPrefix > 29) {
+    throw new Error(`the pod network's prefix must be /8../29, got /${subnetPrefix}`);
   }
   const mask = poolPrefix === 0 ? 0 : (~0 << (32 - poolPrefix)) >>> 0;
-  return { base: (ipToInt(ip) & mask) >>> 0, poolPrefix, subnetPrefix };
+  return {
+    base: (ipToInt(ip) & mask) >>> 0,
+    poolPrefix,
+    subnetPrefix: Math.max(subnetPrefix, poolPrefix),
+  };
 }
 
 export function poolCapacity(pool: SubnetPool): number {

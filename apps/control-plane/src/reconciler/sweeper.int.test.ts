@@ -1,6 +1,7 @@
 // The sweeper against the real daemon and a real database: this installation's labelled
 // objects whose pod row does not exist are removed after the grace period; owned ones, volumes,
-// and anything of another installation (or of none) never are.
+// and anything of another installation (or of none) never are. A pod's own network (the layout
+// before the shared pod network) goes once nothing is attached to it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureInstallationId } from '../db/queries/installation.js';
 import { createPod } from '../db/queries/pods.js';
@@ -18,8 +19,12 @@ import {
   LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
+  removeContainer,
+  startContainer,
 } from '../runtime/index.js';
 import { removeTestObjects, testHost, testImage, testName } from '../runtime/testing.js';
+import { PodNetwork } from './pod-network.js';
+import { parseSubnetPool } from './subnets.js';
 import { Sweeper } from './sweeper.js';
 
 const ORPHAN = 'pod_sweeporphan000000000';
@@ -34,6 +39,8 @@ const names = {
   foreign: testName('sweep-foreign'),
   unowned: testName('sweep-unowned'),
   net: testName('sweep-net'),
+  ownNet: testName('sweep-ownnet'),
+  user: testName('sweep-user'),
 };
 
 function labels(podId: string, installationId: string | null) {
@@ -82,14 +89,16 @@ beforeAll(async () => {
   await ensureNetwork(docker, {
     name: names.net,
     labels: labels(ORPHAN, installation),
-    subnet: '10.219.0.0/28',
-    gateway: '10.219.0.1',
+    subnet: '10.229.0.0/28',
+    gateway: '10.229.0.1',
   });
   await ensureVolume(docker, { name: `${names.net}-state`, labels: labels(ORPHAN, installation) });
 });
 
 afterAll(async () => {
   await removeTestObjects(docker, TEST);
+  // The shared pod network the second test made carries only the installation's labels.
+  await removeTestObjects(docker, { [LABEL_INSTALLATION]: installation });
   await t.destroy();
 });
 
@@ -127,5 +136,47 @@ describe('Sweeper', () => {
     expect(removed.containers).not.toContain(names.foreign);
     expect(await findContainerByName(docker, names.foreign)).not.toBeNull();
     expect(await findContainerByName(docker, names.unowned)).not.toBeNull();
+  });
+
+  it("removes an owned pod's own network (the layout before the shared one) once nothing is attached, and never the shared one", async () => {
+    let now = 5_000_000;
+    const sweeper = new Sweeper(t.db, docker, createLogger('silent'), {
+      installationId: installation,
+      graceMs: 1_000,
+      intervalMs: 60_000,
+      dryRun: false,
+      now: () => now,
+    });
+    const shared = await new PodNetwork(docker, {
+      installationId: installation,
+      pool: parseSubnetPool('10.229.16.0/20', 20),
+    }).ensure();
+    await ensureNetwork(docker, {
+      name: names.ownNet,
+      labels: labels(ownedPodId, installation),
+      subnet: '10.229.0.16/28',
+      gateway: '10.229.0.17',
+    });
+    // The pod's container still runs on its own network (not yet moved by its reconcile).
+    const user = await createContainer(docker, {
+      name: names.user,
+      image: testImage('BASE'),
+      cmd: ['sleep', '300'],
+      env: {},
+      labels: labels(ownedPodId, installation),
+      mounts: [],
+      network: { name: names.ownNet },
+    });
+    await startContainer(docker, user);
+
+    await sweeper.sweep();
+    now += 2_000;
+    expect((await sweeper.sweep()).networks).toEqual([]);
+    expect(await inspectNetwork(docker, names.ownNet)).not.toBeNull();
+
+    await removeContainer(docker, user, { force: true });
+    expect((await sweeper.sweep()).networks).toEqual([names.ownNet]);
+    expect(await inspectNetwork(docker, names.ownNet)).toBeNull();
+    expect((await inspectNetwork(docker, shared.name))?.id).toBe(shared.id);
   });
 });

@@ -2,6 +2,7 @@ import type { Database } from '../db/client.js';
 import { listAllPodIds } from '../db/queries/pods.js';
 import { type Logger, LoopLog } from '../logger.js';
 import {
+  DockerError,
   type DockerHost,
   LABEL_INSTALLATION,
   LABEL_MANAGED,
@@ -24,8 +25,10 @@ export interface SweeperOptions {
 }
 
 /**
- * Removes this installation's containers and networks whose pod row does not exist (Nomad's
- * dangling-container sweeper): leftovers of a restored database or of a manual row delete.
+ * Removes this installation's containers whose pod row does not exist (Nomad's
+ * dangling-container sweeper): leftovers of a restored database or of a manual row delete. Also
+ * its networks of one pod each, the layout before the shared pod network: a pod's own network is
+ * removed once nothing is attached to it (its pod was moved to the shared network, or is gone).
  * Objects of other installations on the same Docker host (or of none) are never touched.
  * Volumes are never swept: only an explicit purge deletes a tenant's data.
  */
@@ -82,7 +85,7 @@ export class Sweeper {
         name: n.name,
         podId: n.labels[LABEL_POD_ID],
       })),
-    ].filter((o) => o.podId !== undefined && !owned.has(o.podId));
+    ].filter((o) => o.podId !== undefined && (o.kind === 'network' || !owned.has(o.podId)));
 
     const now = this.now();
     const current = new Set(orphans.map((o) => o.key));
@@ -93,17 +96,30 @@ export class Sweeper {
       const seen = this.firstSeen.get(o.key) ?? now;
       this.firstSeen.set(o.key, seen);
       if (now - seen < this.opts.graceMs) continue;
-      this.logger.warn(
-        { kind: o.kind, name: o.name, podId: o.podId, dryRun: this.opts.dryRun },
-        'removing an object with no pod',
-      );
       if (!this.opts.dryRun) {
         if (o.kind === 'container') await removeContainer(this.docker, o.id, { force: true });
-        else await removeNetwork(this.docker, o.id);
+        else if (!(await removeUnusedNetwork(this.docker, o.id))) continue;
         this.firstSeen.delete(o.key);
       }
+      this.logger.warn(
+        { kind: o.kind, name: o.name, podId: o.podId, dryRun: this.opts.dryRun },
+        `${this.opts.dryRun ? 'would remove' : 'removed'} ${o.kind === 'network' ? "a pod's own network" : 'an object with no pod'}`,
+      );
       (o.kind === 'container' ? removed.containers : removed.networks).push(o.name);
     }
     return removed;
+  }
+}
+
+/** False while a container is still attached (Docker refuses with 403): the next pass tries. */
+async function removeUnusedNetwork(docker: DockerHost, id: string): Promise<boolean> {
+  try {
+    await removeNetwork(docker, id);
+    return true;
+  } catch (err) {
+    if (err instanceof DockerError && (err.statusCode === 403 || err.statusCode === 409)) {
+      return false;
+    }
+    throw err;
   }
 }

@@ -1,4 +1,4 @@
-// Docker networks: one per tenant (or shared with the proxy). `ensureNetwork` is idempotent so
+// Docker networks: the installation's pod network (reconciler/pod-network.ts), the proxy's. `ensureNetwork` is idempotent so
 // the reconciler can call it on every pass.
 import type Dockerode from 'dockerode';
 import { DockerError, ignoreNotFound } from './errors.js';
@@ -21,6 +21,8 @@ export interface NetworkView {
   driver: string;
   internal: boolean;
   labels: Record<string, string>;
+  /** Driver options, e.g. `com.docker.network.bridge.enable_icc`. */
+  options: Record<string, string>;
   subnets: { subnet: string; gateway?: string }[];
   /** Container id -> its IPv4 address on this network (CIDR suffix stripped). Inspect only. */
   containers: Record<string, string>;
@@ -208,6 +210,7 @@ function toNetworkView(info: Dockerode.NetworkInspectInfo): NetworkView {
     driver: info.Driver,
     internal: info.Internal,
     labels: info.Labels ?? {},
+    options: info.Options ?? {},
     subnets: (info.IPAM?.Config ?? []).map((c) => ({
       subnet: c.Subnet ?? '',
       ...(c.Gateway ? { gateway: c.Gateway } : {}),

@@ -356,40 +356,6 @@ export async function countRestart(db: Database, podId: string): Promise<void> {
     .where(eq(podStatus.podId, podId));
 }
 
-/**
- * Gives the pod a subnet from the pool unless it has one; the unique index forbids twins. Two
- * pods allocating at once may pick the same subnet: the loser of that race picks again.
- */
-export async function allocatePodSubnet(
-  db: Database,
-  podId: string,
-  pick: (usedByPods: string[]) => string | null,
-): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction(async (tx) => {
-        const rows = await tx
-          .select({ podId: podStatus.podId, subnet: podStatus.subnet })
-          .from(podStatus);
-        const own = rows.find((r) => r.podId === podId)?.subnet;
-        if (own) return own;
-        const subnet = pick(rows.flatMap((r) => (r.subnet ? [r.subnet] : [])));
-        if (!subnet)
-          throw new ConflictError('subnet_pool_exhausted', 'the pod subnet pool is full');
-        await tx.update(podStatus).set({ subnet }).where(eq(podStatus.podId, podId));
-        return subnet;
-      });
-    } catch (err) {
-      if (!isUniqueViolation(err) || attempt >= 5) throw err;
-    }
-  }
-}
-
-/** Forgets the pod's subnet (another network took it first): the next reconcile picks anew. */
-export async function releasePodSubnet(db: Database, podId: string): Promise<void> {
-  await db.update(podStatus).set({ subnet: null }).where(eq(podStatus.podId, podId));
-}
-
 /** Live pods that want to run and were seen running: the candidates for a proxy route. */
 export async function listRunningPods(db: Database) {
   return db

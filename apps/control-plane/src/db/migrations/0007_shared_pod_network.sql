@@ -1,0 +1,1 @@
+ALTER TABLE "pod_status" DROP CONSTRAINT "pod_status_subnet_unique";
