@@ -36,8 +36,9 @@ describe('listenPostgres', () => {
         WHERE datname = current_database() AND query = $1 AND pid <> pg_backend_pid()`,
       [`LISTEN "${CHANNEL}"`],
     );
-    expect(rows).toHaveLength(1);
-    return rows[0]!.pid;
+    const [row] = rows;
+    if (rows.length !== 1 || !row) throw new Error(`${rows.length} listeners, expected one`);
+    return row.pid;
   }
 
   function started(onNotice: (p: string) => void = () => {}) {

@@ -137,14 +137,17 @@ describe('upgrading from a network per pod', () => {
     if (token) cp.token = token;
     else token = cp.token;
   };
-  const fetchPod = async () =>
-    (await (cp as InProcessControlPlane).api<PodWithStatus>('GET', `/pods/${pod.id}`)).body;
+  const live = (): InProcessControlPlane => {
+    if (!cp) throw new Error('the control plane is not running');
+    return cp;
+  };
+  const fetchPod = async () => (await live().api<PodWithStatus>('GET', `/pods/${pod.id}`)).body;
 
   beforeAll(async () => {
     scratch = await createScratchDatabase();
     dataDir = mkdtempSync(join(tmpdir(), 'agentpod-test-'));
     await start();
-    const api = cp as InProcessControlPlane;
+    const api = live();
     const tenant = await api.api<{ id: string }>('POST', '/tenants', { name: 'podnet' });
     pod = (
       await api.api<PodWithStatus>('POST', '/pods', {
@@ -172,7 +175,7 @@ describe('upgrading from a network per pod', () => {
   }, 60_000);
 
   it('moves the pod onto the shared network, keeps its state volume, and removes its old network', async () => {
-    await (cp as InProcessControlPlane).close();
+    await live().close();
     cp = undefined;
     // The pod as the layout before left it: a network of its own (a /28 of the pool) and a
     // container on it, made from an older spec, holding data in the state volume.
@@ -232,7 +235,7 @@ describe('upgrading from a network per pod', () => {
     expect(now.Mounts[0]?.Name).toBe(volumeName(pod.id));
 
     // Nothing is attached to the old network any more: the sweeper removes it.
-    const api = cp as InProcessControlPlane;
+    const api = live();
     expect(
       await eventually('the old network removed', async () => {
         await api.services.sweeper.sweep();
