@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlPlane, cpuMs, root, scratchDatabase, testEnv } from './lib.mjs';
+import { ControlPlane, cpuMs, removeInstallation, root, scratchDatabase, testEnv } from './lib.mjs';
 
 const require = createRequire(new URL('package.json', root));
 const autocannon = require('autocannon');
@@ -62,6 +62,7 @@ export async function run({ smoke, database = 'postgres' }) {
   const cp = new ControlPlane({
     ...(db && { DATABASE_URL: db.url }),
     AGENTPOD_IMAGE_OPENCLAW: env.AGENTPOD_TEST_IMAGE_STANDIN,
+    AGENTPOD_POD_SUBNET_POOL: '10.235.0.0/16',
   });
   let bare;
   try {
@@ -106,6 +107,8 @@ export async function run({ smoke, database = 'postgres' }) {
   } finally {
     bare?.stop();
     await cp.stop();
+    // Stopped pods have no containers, but the installation's pod network was made for them.
+    await removeInstallation(cp);
     await db?.drop();
   }
 }

@@ -20,7 +20,6 @@ const UNKNOWN_POD = `pod_${'0'.repeat(20)}`;
 let server: RunningServer;
 let token: string;
 let dataDir: string;
-const podIds = new Set<string>();
 
 function required(name: string): string {
   const value = process.env[name];
@@ -53,10 +52,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  // The pods' containers, networks and volumes, found by label (the reconciler has stopped).
+  // Everything the test's installation made (its pods and their shared network), by label.
   const docker = server?.context.docker.docker;
-  for (const podId of podIds) {
-    const filters = JSON.stringify({ label: [`agentpod.pod-id=${podId}`] });
+  const installation = server?.context.installationId;
+  if (installation) {
+    const filters = JSON.stringify({ label: [`agentpod.installation=${installation}`] });
     for (const c of (await docker?.listContainers({ all: true, filters })) ?? [])
       await docker?.getContainer(c.Id).remove({ force: true });
     for (const n of (await docker?.listNetworks({ filters })) ?? [])
@@ -155,7 +155,6 @@ describe('agentpod tenant and pod commands', () => {
       `providerApiKey=${PROVIDER_KEY}`,
     ]);
     podId = pod.id;
-    podIds.add(podId);
     expect(pod).toMatchObject({ tenantId, subdomain, agentType: 'openclaw', generation: 1 });
     expect(pod.desiredState).toBe('stopped');
     expect(pod.secretRefs).toContain('providerApiKey');
@@ -183,7 +182,6 @@ describe('agentpod tenant and pod commands', () => {
     ]);
     const [summary, secret, note] = out.trimEnd().split('\n');
     const id = /^created pod (pod_[0-9a-z]{20}) /.exec(summary ?? '')?.[1] ?? '';
-    podIds.add(id);
     const password = /^adminPassword: ([\w-]{43})$/.exec(secret ?? '')?.[1] ?? '';
     expect(password, out).not.toBe('');
     expect(note).toBe('This is shown only this once: store it now.');

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { AgentType, SubdomainCheck } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessControlPlane } from '../e2e/testing.js';
+import { LABEL_INSTALLATION } from '../runtime/index.js';
+import { removeTestObjects, testHost } from '../runtime/testing.js';
 
 let cp: InProcessControlPlane;
 let dataDir: string;
@@ -21,6 +23,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cp?.close();
+  // The pod made below, and the installation's pod network with it.
+  if (cp) {
+    await removeTestObjects(testHost(), {
+      [LABEL_INSTALLATION]: cp.server.context.installationId,
+    });
+  }
   rmSync(dataDir, { recursive: true, force: true });
 });
 

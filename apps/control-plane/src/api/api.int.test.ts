@@ -17,7 +17,12 @@ import { createApiToken, revokeApiToken } from '../db/queries/tokens.js';
 import { podSecrets, pods as podsTable, tenants as tenantsTable } from '../db/schema.js';
 import { createLogger } from '../logger.js';
 import { schemaValidator } from '../routing/testing.js';
-import { type DockerHost, LABEL_POD_ID, listContainers } from '../runtime/index.js';
+import {
+  type DockerHost,
+  LABEL_INSTALLATION,
+  LABEL_POD_ID,
+  listContainers,
+} from '../runtime/index.js';
 import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
 import { type RunningServer, startServer } from '../server.js';
 import { BODY_LIMIT_BYTES } from './app.js';
@@ -66,6 +71,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   for (const podId of podIds) await removeTestObjects(docker, { [LABEL_POD_ID]: podId });
+  // The installation's pod network, made with its first pod.
+  if (server) {
+    await removeTestObjects(docker, { [LABEL_INSTALLATION]: server.context.installationId });
+  }
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -166,6 +166,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   for (const podId of podIds) await removeTestObjects(docker, { [LABEL_POD_ID]: podId });
+  // The installation's pod network, made with its first pod.
+  if (server) {
+    await removeTestObjects(docker, { [LABEL_INSTALLATION]: server.context.installationId });
+  }
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../db/testing.js';
+import { podNetworkName } from '../reconciler/names.js';
 import {
   LABEL_INSTALLATION,
   LABEL_POD_ID,
@@ -99,12 +100,17 @@ async function divergence(ack: Acknowledged): Promise<string | undefined> {
     }
     if (ack.deleted.has(pod.id)) return `acknowledged delete of ${pod.id} is lost`;
     if (mine.length !== 1) return `pod ${pod.id} has ${mine.length} containers`;
-    if (nets.length !== 1) return `pod ${pod.id} has ${nets.length} networks`;
+    if (nets.length !== 0) return `pod ${pod.id} has ${nets.length} networks of its own`;
+    if (!(podNetworkName(installation) in (mine[0]?.networks ?? {})))
+      return `pod ${pod.id} is not on the pod network`;
     if (pod.status.observedGeneration !== pod.generation) return `pod ${pod.id} not reconciled`;
     const running = mine[0]?.status === 'running';
     if (running !== (pod.desiredState === 'running')) return `pod ${pod.id} power differs`;
   }
-  for (const o of [...containers, ...networks]) {
+  // The installation's one pod network is the only network without a pod.
+  const shared = networks.filter((n) => n.name === podNetworkName(installation));
+  if (shared.length > 1) return `${shared.length} pod networks`;
+  for (const o of [...containers, ...networks.filter((n) => !shared.includes(n))]) {
     if (!ids.has(o.labels[LABEL_POD_ID] ?? '')) return `orphan ${JSON.stringify(o.labels)}`;
   }
   for (const v of volumes) {
