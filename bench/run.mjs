@@ -6,6 +6,7 @@
 //                                       (docs/performance.md records the last full run)
 //   node bench/run.mjs api              one of them (api, fleet, detection, provision)
 //   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
+//     --raw-layouts shared              only the shared-bridge raw baseline (the faster one)
 //   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
 //   node bench/run.mjs fleet --profile D the control plane under --cpu-prof, its profile in D;
 //                                        then `node bench/profile-summary.mjs D` (idle phase)
@@ -30,12 +31,18 @@ const { values, positionals } = parseArgs({
     profile: { type: 'string' },
     /** Fleet only: skip the raw Docker baselines (for footprint figures at a large size). */
     'no-raw': { type: 'boolean', default: false },
+    /** Fleet only: the raw layouts to run, `per-pod,shared` (default) or one of them. */
+    'raw-layouts': { type: 'string', default: 'per-pod,shared' },
   },
   allowPositionals: true,
 });
 if (values.size !== undefined && !/^[1-9]\d*$/.test(values.size))
   throw new Error(`--size must be a whole number of pods, not "${values.size}"`);
 const size = values.size ? Number(values.size) : undefined;
+const rawLayouts = values['raw-layouts'].split(',');
+for (const layout of rawLayouts)
+  if (layout !== 'per-pod' && layout !== 'shared')
+    throw new Error(`--raw-layouts takes per-pod and shared, not "${layout}"`);
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
 for (const name of names) if (!BENCHES[name]) throw new Error(`no benchmark named ${name}`);
 
@@ -54,6 +61,7 @@ for (const name of names) {
     size,
     profileDir: values.profile,
     noRaw: values['no-raw'],
+    rawLayouts,
   });
   console.error(`[bench] ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -134,6 +134,8 @@ export function createServices(
     intervalMs: config.stats.intervalMs,
     concurrency: config.stats.concurrency,
     logger,
+    // The containers' own files when the daemon is on this machine; its stats API otherwise.
+    ...(docker.config.kind === 'unix' && { cgroups: { proc: '/proc', cgroup: '/sys/fs/cgroup' } }),
   });
   const volumeUsage = new VolumeUsageMonitor(db, docker, {
     intervalMs: config.volumeUsage.intervalMs,

@@ -183,4 +183,37 @@ describe('a probe, on a real local port', () => {
       /^GET \/healthz failed: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(1 consecutive failures\)$/,
     );
   });
+
+  it('reads a status line that arrives in pieces, and fails on an answer that is not HTTP or none at all', async () => {
+    const { createServer } = await import('node:net');
+    const raw = async (answer: (socket: import('node:net').Socket) => void) => {
+      const s = createServer((socket) => {
+        socket.once('data', () => answer(socket));
+      });
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      const { port } = s.address() as { port: number };
+      return { baseUrl: `http://127.0.0.1:${port}`, close: () => s.close() };
+    };
+    const pieces = await raw((socket) => {
+      socket.write('HTT');
+      setImmediate(() => socket.end('P/1.0 200 OK\r\n\r\nok'));
+    });
+    const ssh = await raw((socket) => socket.end('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'));
+    const hangUp = await raw((socket) => socket.end());
+    try {
+      expect(await probeOnce(pieces.baseUrl)).toEqual(['healthy', 'GET /healthz answered 200']);
+      expect(await probeOnce(ssh.baseUrl)).toEqual([
+        'unhealthy',
+        'GET /healthz failed: the answer is not HTTP/1 (1 consecutive failures)',
+      ]);
+      expect(await probeOnce(hangUp.baseUrl)).toEqual([
+        'unhealthy',
+        'GET /healthz failed: closed without an answer (1 consecutive failures)',
+      ]);
+    } finally {
+      pieces.close();
+      ssh.close();
+      hangUp.close();
+    }
+  });
 });

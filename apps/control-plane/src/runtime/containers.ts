@@ -33,6 +33,8 @@ export interface ContainerView {
     startedAt: Date | null;
     finishedAt: Date | null;
     health?: ContainerHealth;
+    /** The init process on the host while running (0 otherwise): where its cgroup is found. */
+    pid: number;
   };
   restartCount: number;
   /** Docker's restart policy name: `no`, `unless-stopped`, `always`, `on-failure`. */
@@ -187,6 +189,7 @@ export function toContainerView(info: Dockerode.ContainerInspectInfo): Container
       oomKilled: info.State.OOMKilled,
       startedAt: dockerTime(info.State.StartedAt),
       finishedAt: dockerTime(info.State.FinishedAt),
+      pid: info.State.Pid ?? 0,
       ...(health === 'starting' || health === 'healthy' || health === 'unhealthy'
         ? { health }
         : {}),

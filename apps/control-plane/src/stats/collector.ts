@@ -1,16 +1,25 @@
-// Resource usage of every running pod, sampled on one timer (no timer per pod) with a bounded
-// number of Docker calls at a time, into the pod's status and its time series.
+// Resource usage of every running pod, sampled on one timer (no timer per pod), into the pod's
+// status and its time series. Read from the containers' cgroup files when the daemon is on this
+// machine (runtime/cgroup-usage.ts), else from Docker's stats API, a bounded number at a time.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Database } from '../db/client.js';
 import { listPodsToSample, recordUsage, type UsageSample } from '../db/queries/usage.js';
 import { type Logger, LoopLog } from '../logger.js';
 import {
+  type CgroupLocation,
+  type CgroupReading,
+  type CgroupRoots,
   type ContainerUsage,
   computeUsage,
   containerStats,
   type DockerHost,
   DockerNotFoundError,
   type DockerStatsJson,
+  inspectContainer,
+  locateCgroup,
+  readCgroup,
+  usageFromCgroup,
   usageRates,
 } from '../runtime/index.js';
 
@@ -23,16 +32,23 @@ export interface StatsCollectorOptions {
    */
   concurrency: number;
   logger: Logger;
+  /** Where the host's /proc and cgroup mount are; unset when Docker is on another machine. */
+  cgroups?: CgroupRoots;
 }
 
-interface Previous {
-  raw: DockerStatsJson;
-  usage: ContainerUsage;
-}
+/** The last sample of a container, from whichever source gave it. */
+type Previous =
+  | { source: 'docker'; raw: DockerStatsJson; usage: ContainerUsage }
+  | { source: 'cgroup'; reading: CgroupReading; usage: ContainerUsage };
+
+/** Containers read from files between two yields to the event loop (a read is ~100 µs). */
+const CGROUP_BATCH = 64;
 
 export class StatsCollector {
   /** The last sample of each container: the CPU share and the rates compare with it. */
   private readonly previous = new Map<string, Previous>();
+  /** Where each container's cgroup is; null: not readable from here, ask Docker. */
+  private readonly located = new Map<string, CgroupLocation | null>();
   private timer: NodeJS.Timeout | undefined;
   private collecting: Promise<unknown> | undefined;
   private readonly log: LoopLog;
@@ -69,18 +85,85 @@ export class StatsCollector {
   /** One pass over the running pods; returns how many were sampled. */
   async collect(): Promise<number> {
     const targets = await listPodsToSample(this.db);
+    const samples: (UsageSample | null)[] = [];
+    const viaDocker: typeof targets = [];
+    for (const [i, t] of targets.entries()) {
+      if (i > 0 && i % CGROUP_BATCH === 0) await yieldToLoop();
+      const local = await this.fromCgroup(t.podId, t.containerId);
+      if (local === undefined) viaDocker.push(t);
+      else samples.push(local);
+    }
     const limit = pLimit(this.opts.concurrency);
-    const samples = await Promise.all(
-      targets.map((t) => limit(() => this.sample(t.podId, t.containerId))),
+    samples.push(
+      ...(await Promise.all(
+        viaDocker.map((t) => limit(() => this.fromDocker(t.podId, t.containerId))),
+      )),
     );
     const live = new Set(targets.map((t) => t.containerId));
     for (const id of this.previous.keys()) if (!live.has(id)) this.previous.delete(id);
+    for (const id of this.located.keys()) if (!live.has(id)) this.located.delete(id);
     const taken = samples.filter((s): s is UsageSample => s !== null);
     await recordUsage(this.db, taken);
     return taken.length;
   }
 
-  private async sample(podId: string, containerId: string): Promise<UsageSample | null> {
+  /** One container's sample and where it came from (collect() does the same in batches). */
+  async sampleContainer(
+    podId: string,
+    containerId: string,
+  ): Promise<{ source: Previous['source']; sample: UsageSample } | null> {
+    const local = await this.fromCgroup(podId, containerId);
+    if (local !== undefined) return local && { source: 'cgroup', sample: local };
+    const remote = await this.fromDocker(podId, containerId);
+    return remote && { source: 'docker', sample: remote };
+  }
+
+  /**
+   * From the container's cgroup files: a sample, null (not running: nothing to record), or
+   * undefined when the files cannot be read from here (Docker is asked instead).
+   */
+  private async fromCgroup(
+    podId: string,
+    containerId: string,
+  ): Promise<UsageSample | null | undefined> {
+    const roots = this.opts.cgroups;
+    if (!roots) return undefined;
+    let location = this.located.get(containerId);
+    if (location === null) return undefined;
+    let reading = location ? readCgroup(location, roots) : null;
+    if (!reading) {
+      // New to us, or restarted (another init process): one inspect finds its process.
+      let pid: number;
+      try {
+        const view = await inspectContainer(this.docker, containerId);
+        if (!view.state.running) return null;
+        pid = view.state.pid;
+      } catch (err) {
+        if (err instanceof DockerNotFoundError) return null;
+        throw err;
+      }
+      location = locateCgroup(containerId, pid, roots);
+      this.located.set(containerId, location);
+      if (!location) {
+        this.opts.logger.debug(
+          { containerId },
+          'cgroup files not readable here: using Docker stats',
+        );
+        return undefined;
+      }
+      reading = readCgroup(location, roots);
+      if (!reading) return null;
+    }
+    const before = this.previous.get(containerId);
+    const usage = usageFromCgroup(
+      reading,
+      before?.source === 'cgroup' ? before.reading : undefined,
+    );
+    this.previous.set(containerId, { source: 'cgroup', reading, usage });
+    return toSample(podId, usage, before?.usage);
+  }
+
+  private async fromDocker(podId: string, containerId: string): Promise<UsageSample | null> {
     let raw: DockerStatsJson;
     try {
       raw = await containerStats(this.docker, containerId);
@@ -90,24 +173,32 @@ export class StatsCollector {
       throw err;
     }
     const before = this.previous.get(containerId);
-    const usage = computeUsage(raw, before?.raw);
+    const usage = computeUsage(raw, before?.source === 'docker' ? before.raw : undefined);
     // A stopped container answers with an empty reading: nothing to record.
     if (usage.readAt.getTime() <= 0 || usage.memoryLimitBytes === 0) return null;
-    this.previous.set(containerId, { raw, usage });
-    return {
-      podId,
-      usage: {
-        at: usage.readAt.toISOString(),
-        cpuPercent: usage.cpuPercent,
-        memoryBytes: usage.memoryBytes,
-        memoryLimitBytes: usage.memoryLimitBytes,
-        pids: usage.pids,
-        networkRxBytes: usage.networkRxBytes,
-        networkTxBytes: usage.networkTxBytes,
-        blockReadBytes: usage.blockReadBytes,
-        blockWriteBytes: usage.blockWriteBytes,
-      },
-      rates: usageRates(usage, before?.usage),
-    };
+    this.previous.set(containerId, { source: 'docker', raw, usage });
+    return toSample(podId, usage, before?.usage);
   }
+}
+
+function toSample(
+  podId: string,
+  usage: ContainerUsage,
+  before: ContainerUsage | undefined,
+): UsageSample {
+  return {
+    podId,
+    usage: {
+      at: usage.readAt.toISOString(),
+      cpuPercent: usage.cpuPercent,
+      memoryBytes: usage.memoryBytes,
+      memoryLimitBytes: usage.memoryLimitBytes,
+      pids: usage.pids,
+      networkRxBytes: usage.networkRxBytes,
+      networkTxBytes: usage.networkTxBytes,
+      blockReadBytes: usage.blockReadBytes,
+      blockWriteBytes: usage.blockWriteBytes,
+    },
+    rates: usageRates(usage, before),
+  };
 }

@@ -1,0 +1,150 @@
+// Usage read from the kernel's files of a real container, set against what Docker's stats API
+// says of the same container: the same limit, processes and network counters, the same memory
+// give or take what changed between the two reads, a CPU share held under the container's quota.
+// And the stats collector on either source: the files where they can be read, Docker where not.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../db/testing.js';
+import { createLogger } from '../logger.js';
+import {
+  computeUsage,
+  containerStats,
+  createContainer,
+  type DockerHost,
+  inspectContainer,
+  locateCgroup,
+  readCgroup,
+  startContainer,
+  stopContainer,
+  usageFromCgroup,
+} from '../runtime/index.js';
+import {
+  eventually,
+  removeTestObjects,
+  testHost,
+  testImage,
+  testName,
+} from '../runtime/testing.js';
+import { StatsCollector } from './collector.js';
+
+const TEST = { 'agentpod.managed': 'true', 'agentpod.test': 'cgroup-usage' };
+const MEMORY = 64 * 1024 * 1024;
+let docker: DockerHost;
+let busy: string;
+
+beforeAll(async () => {
+  docker = testHost();
+  // Spins on half a core (the quota caps it there), with a few MB of its own in memory.
+  busy = await createContainer(docker, {
+    name: testName('cgroup'),
+    image: testImage('BASE'),
+    cmd: ['sh', '-c', 'head -c 8000000 /dev/zero > /dev/shm/fill; while :; do :; done'],
+    env: {},
+    labels: TEST,
+    mounts: [],
+    memoryBytes: MEMORY,
+    nanoCpus: 500_000_000,
+  });
+  await startContainer(docker, busy);
+});
+
+afterAll(async () => {
+  await removeTestObjects(docker, TEST);
+});
+
+describe('cgroup usage', () => {
+  it("reads what Docker's stats API reads, from the container's own files", async () => {
+    const view = await inspectContainer(docker, busy);
+    const location = locateCgroup(view.id, view.state.pid);
+    expect(location).not.toBeNull();
+    if (!location) return;
+    // Once the 8 MB are written, one process is left (the shell's loop): nothing moves but CPU.
+    await eventually('the fill written', () =>
+      readCgroup(location)?.pids === 1 ? true : undefined,
+    );
+    const first = readCgroup(location);
+    const fromDocker = computeUsage(await containerStats(docker, busy));
+    const second = readCgroup(location);
+    expect(first && second).toBeTruthy();
+    if (!first || !second) return;
+    const usage = usageFromCgroup(second, first);
+    expect(usage.memoryLimitBytes).toBe(MEMORY);
+    expect(fromDocker.memoryLimitBytes).toBe(MEMORY);
+    expect(usage.pids).toBe(fromDocker.pids);
+    expect(usage.networkRxBytes).toBe(fromDocker.networkRxBytes);
+    expect(usage.networkTxBytes).toBe(fromDocker.networkTxBytes);
+    // The 8 MB file in /dev/shm is charged to the container; both see it.
+    expect(usage.memoryBytes).toBeGreaterThan(7_000_000);
+    expect(Math.abs(usage.memoryBytes - fromDocker.memoryBytes)).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it('gives a CPU share between two readings, held under the quota of half a core', async () => {
+    const view = await inspectContainer(docker, busy);
+    const location = locateCgroup(view.id, view.state.pid);
+    if (!location) throw new Error('no cgroup found');
+    const first = readCgroup(location);
+    if (!first) throw new Error('no first reading');
+    // Until the container has used 200 ms of CPU since the first reading: the share over that.
+    const later = await eventually(
+      'the container to use 200 ms of CPU',
+      () => {
+        const r = readCgroup(location);
+        return r && r.cpuNs - first.cpuNs > 200_000_000 ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const share = usageFromCgroup(later, first).cpuPercent ?? -1;
+    expect(share).toBeGreaterThan(0);
+    // The CFS quota enforces 50% per period; the reads' own timing adds a little either way.
+    expect(share).toBeLessThan(60);
+  });
+
+  it('reads a stopped container as gone', async () => {
+    const name = testName('cgroup-stop');
+    const id = await createContainer(docker, {
+      name,
+      image: testImage('BASE'),
+      cmd: ['sleep', '300'],
+      env: {},
+      labels: TEST,
+      mounts: [],
+    });
+    await startContainer(docker, id);
+    const view = await inspectContainer(docker, id);
+    const location = locateCgroup(view.id, view.state.pid);
+    expect(location && readCgroup(location)).toBeTruthy();
+    await stopContainer(docker, id, { timeoutSeconds: 0 });
+    if (location) expect(readCgroup(location)).toBeNull();
+  });
+});
+
+describe('the stats collector', () => {
+  let t: TestDatabase;
+
+  beforeAll(async () => {
+    t = await openTestDatabase('pglite');
+  });
+
+  afterAll(async () => {
+    await t.destroy();
+  });
+
+  it('samples from the files where they can be read, and asks Docker where they cannot', async () => {
+    const logger = createLogger('silent');
+    const options = { intervalMs: 60_000, concurrency: 4, logger };
+    const local = new StatsCollector(t.db, docker, {
+      ...options,
+      cgroups: { proc: '/proc', cgroup: '/sys/fs/cgroup' },
+    });
+    // A /proc where no container's process is: every container goes to Docker.
+    const remote = new StatsCollector(t.db, docker, {
+      ...options,
+      cgroups: { proc: '/nonexistent', cgroup: '/sys/fs/cgroup' },
+    });
+    const viaFiles = await local.sampleContainer('pod_cgroup', busy);
+    const viaDocker = await remote.sampleContainer('pod_cgroup', busy);
+    expect(viaFiles?.source).toBe('cgroup');
+    expect(viaDocker?.source).toBe('docker');
+    expect(viaFiles?.sample.usage.memoryLimitBytes).toBe(MEMORY);
+    expect(viaDocker?.sample.usage.memoryLimitBytes).toBe(MEMORY);
+  });
+});
