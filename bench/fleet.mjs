@@ -119,6 +119,8 @@ export async function run({
       DATABASE_URL: db.url,
       AGENTPOD_IMAGE_OPENCLAW: image,
       AGENTPOD_POD_SUBNET_POOL: '10.232.0.0/16',
+      // For the resync's own figures ('resync pass'); nothing else logs at debug while idle.
+      AGENTPOD_LOG_LEVEL: 'debug',
     },
     { nodeArgs },
   );
@@ -160,12 +162,24 @@ export async function run({
       writeFileSync(join(profileDir, 'idle-window.json'), JSON.stringify(window));
     }
     const cpu1 = cpuSplitMs(cp.pid);
+    const idleStarted = Date.now() - idleSeconds * 1000;
+    const passes = cp.resyncPasses.filter((p) => p.at >= idleStarted);
+    const sortedCpu = passes.map((p) => p.cpuMs).sort((a, b) => a - b);
     const idle = {
       seconds: idleSeconds,
       cpuMs: cpu1.userMs + cpu1.systemMs - cpu0.userMs - cpu0.systemMs,
       systemCpuMs: cpu1.systemMs - cpu0.systemMs,
       dockerdCpuMs: cpuMs(dockerdPid()) - dockerd0,
       rssMb: rssMb(cp.pid),
+      // P3: the periodic resync over every pod (one listing, one query), as it logs itself.
+      resync: {
+        passes: passes.length,
+        pods: passes[0]?.pods ?? null,
+        queued: passes.map((p) => p.queued),
+        dockerCalls: [...new Set(passes.map((p) => p.dockerCalls))],
+        cpuMsMedian: sortedCpu[Math.floor(sortedCpu.length / 2)] ?? null,
+        cpuMsMax: sortedCpu.at(-1) ?? null,
+      },
     };
     idle.cpuPercentOfOneCore = Math.round((idle.cpuMs / (idleSeconds * 1000)) * 1000) / 10;
     const deleteStarted = Date.now();

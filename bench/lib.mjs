@@ -81,7 +81,24 @@ export class ControlPlane {
     this.env = env;
     this.nodeArgs = nodeArgs;
     this.output = '';
+    this.pending = '';
+    /** The installation id, kept apart: the output keeps only its last 50 KB. */
+    this.installation = undefined;
+    /** Each periodic resync's own figures (logged at debug level), with when they came. */
+    this.resyncPasses = [];
     this.dataDir = mkdtempSync(join(tmpdir(), 'agentpod-bench-'));
+  }
+
+  /** Reads complete log lines as they come: the figures the output's tail may lose. */
+  readLines(chunk) {
+    const lines = (this.pending + chunk).split('\n');
+    this.pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!this.installation) this.installation = /"installation":"([a-z0-9]+)"/.exec(line)?.[1];
+      if (line.includes('"msg":"resync pass"')) {
+        this.resyncPasses.push({ at: Date.now(), ...JSON.parse(line) });
+      }
+    }
   }
 
   async start() {
@@ -101,6 +118,7 @@ export class ControlPlane {
     this.child = child;
     this.url = await new Promise((resolve, reject) => {
       const onData = (chunk) => {
+        this.readLines(chunk.toString());
         this.output = (this.output + chunk.toString()).slice(-50_000);
         const token = /shown only this once: (ap_[\w-]+)/.exec(this.output)?.[1];
         if (token) this.token = token;
@@ -182,7 +200,7 @@ export const dockerWithDeadline = (...args) =>
 
 /** Whatever this run's control plane left behind (a failed run), by its installation label. */
 export async function removeInstallation(cp) {
-  const id = /"installation":"([a-z0-9]+)"/.exec(cp.output)?.[1];
+  const id = cp.installation;
   if (id) await removeLabelled(`agentpod.installation=${id}`);
 }
 

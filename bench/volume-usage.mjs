@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// What measuring the pods' state volumes costs, per pass over N volumes, for the two ways
-// Docker offers: `du -sk -x` run in each pod (exec; what stats/volume-usage.ts does, 4 at a
-// time) and one `GET /system/df` (Docker 20.10 has no `?type=volume`, so it also sizes every
-// image, container and build cache). Wall time and the daemon's CPU are measured against the
-// real daemon with the stand-in agent image. Figures go to docs/benchmarks.md.
+// What measuring the pods' state volumes costs, per pass over N volumes: walking their folders
+// in this process (stats/disk-usage.ts, what stats/volume-usage.ts does when Docker is local),
+// and the two ways Docker offers: `du -sk -x` run in each pod (exec, 4 at a time; the fallback)
+// and one `GET /system/df` (Docker 20.10 has no `?type=volume`, so it also sizes every image,
+// container and build cache). Wall time, this process's CPU and the daemon's CPU are measured
+// against the real daemon with the stand-in agent image. Figures go to docs/benchmarks.md.
 //
 //   scripts/test-env.sh && pnpm turbo run build
 //   node bench/volume-usage.mjs [volumes=50] [files per volume=200] [passes=3]
@@ -15,6 +16,7 @@ const root = new URL('../', import.meta.url);
 const dist = (path) => new URL(`apps/control-plane/dist/${path}`, root).href;
 const { DockerHost, parseDockerHost } = await import(dist('runtime/host.js'));
 const { execInContainer } = await import(dist('runtime/exec.js'));
+const { diskUsage } = await import(dist('stats/disk-usage.js'));
 const require = createRequire(new URL('apps/control-plane/package.json', root));
 const pLimit = (await import(require.resolve('p-limit'))).default;
 
@@ -44,15 +46,21 @@ async function measure(what, fn) {
   const rows = [];
   for (let i = 0; i < PASSES; i++) {
     const cpu0 = processCpuMs(dockerdPid);
+    const self0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    rows.push({ wallMs: performance.now() - t0, dockerdCpuMs: processCpuMs(dockerdPid) - cpu0 });
+    const self = process.cpuUsage(self0);
+    rows.push({
+      wallMs: performance.now() - t0,
+      dockerdCpuMs: processCpuMs(dockerdPid) - cpu0,
+      selfCpuMs: (self.user + self.system) / 1000,
+    });
   }
   const each = rows.map((r) => `${Math.round(r.wallMs)}/${r.dockerdCpuMs}`).join(', ');
   const avg = (k) => Math.round(rows.reduce((s, r) => s + r[k], 0) / rows.length);
   console.log(`  passes (wall/dockerd CPU ms): ${each}`);
   console.log(
-    `${what}: ${avg('wallMs')} ms wall, ${avg('dockerdCpuMs')} ms dockerd CPU (avg of ${PASSES})`,
+    `${what}: ${avg('wallMs')} ms wall, ${avg('selfCpuMs')} ms own CPU, ${avg('dockerdCpuMs')} ms dockerd CPU (avg of ${PASSES})`,
   );
 }
 
@@ -94,6 +102,12 @@ try {
     timeoutMs: 120_000,
   });
   const limit = pLimit(CONCURRENCY);
+  const folders = ids.map((id) =>
+    docker('inspect', '-f', '{{range .Mounts}}{{.Source}}{{end}}', id),
+  );
+  await measure(`walked in this process (${CONCURRENCY} at a time)`, () =>
+    Promise.all(folders.map((f) => limit(() => diskUsage(f, Date.now() + 60_000)))),
+  );
   await measure(`du in each pod (exec, ${CONCURRENCY} at a time)`, () =>
     Promise.all(
       ids.map((id) =>

@@ -144,6 +144,7 @@ export function createServices(
     concurrency: 4,
     timeoutSeconds: 60,
     logger,
+    local: docker.config.kind === 'unix',
   });
   const networkFilter = createNetworkFilter({
     config,

@@ -5,8 +5,10 @@
 import type { PodEvent, PodWithStatus } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessControlPlane } from '../e2e/testing.js';
+import { createLogger } from '../logger.js';
 import { execInContainer, LABEL_POD_ID } from '../runtime/index.js';
 import { eventually, removeTestObjects, testHost, testImage } from '../runtime/testing.js';
+import { VolumeUsageMonitor } from '../stats/volume-usage.js';
 import { containerName } from './names.js';
 
 const MiB = 1024 * 1024;
@@ -139,6 +141,19 @@ describe("the state volume's disk usage", () => {
       { timeoutMs: 60_000, intervalMs: 250 },
     );
     expect(high.bytes).toBeGreaterThanOrEqual(3 * MiB);
+    // Walked here (Docker is local); `du` in the pod, as for a daemon elsewhere, agrees.
+    const viaDu = new VolumeUsageMonitor(cp.server.context.db.db, cp.server.context.docker, {
+      intervalMs: 60_000,
+      alertBytes: 2 * MiB,
+      installationId: cp.server.context.installationId,
+      concurrency: 1,
+      timeoutSeconds: 30,
+      logger: createLogger('silent'),
+      local: false,
+    });
+    expect(await viaDu.measure()).toBe(1);
+    const measuredInPod = (await status()).usage?.volume?.bytes ?? 0;
+    expect(Math.abs(measuredInPod - high.bytes)).toBeLessThan(256 * 1024);
     const raised = await eventually('a DiskUsageHigh event', async () => {
       const events = await diskEvents();
       return events.length > 0 ? events : undefined;

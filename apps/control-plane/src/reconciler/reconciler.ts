@@ -157,7 +157,30 @@ export class Reconciler {
     }
   }
 
+  /**
+   * The pods a listing cannot vouch for. Its cost is logged at debug level (Docker calls, CPU of
+   * the whole process meanwhile, so an upper bound): docs/performance.md's P3 figures.
+   */
   private async unsettledPods(): Promise<string[]> {
+    const cpu = process.cpuUsage();
+    const calls = this.deps.docker.calls;
+    const started = performance.now();
+    const { ids, pods } = await this.listUnsettled();
+    const used = process.cpuUsage(cpu);
+    this.deps.logger.debug(
+      {
+        pods,
+        queued: ids.length,
+        dockerCalls: this.deps.docker.calls - calls,
+        cpuMs: Math.round((used.user + used.system) / 100) / 10,
+        ms: Math.round(performance.now() - started),
+      },
+      'resync pass',
+    );
+    return ids;
+  }
+
+  private async listUnsettled(): Promise<{ ids: string[]; pods: number }> {
     const labels = {
       [LABEL_MANAGED]: 'true',
       [LABEL_INSTALLATION]: this.deps.installationId,
@@ -167,7 +190,7 @@ export class Reconciler {
       // Docker not answering: every pod's own reconcile finds out (and says so in its status).
       listContainers(this.deps.docker, labels).catch(() => null),
     ]);
-    if (!containers) return rows.map((r) => r.id);
+    if (!containers) return { ids: rows.map((r) => r.id), pods: rows.length };
     const byPod = new Map<string, typeof containers>();
     for (const c of containers) {
       const id = c.labels[LABEL_POD_ID];
@@ -175,12 +198,13 @@ export class Reconciler {
     }
     // A crash-looping pod's held restarts are let go by a reconcile once it has run fine.
     const unsettled = (id: string) => this.deps.crashLoop?.hasCrashes(id) ?? false;
-    return rows
+    const ids = rows
       .filter(
         (r) =>
           needsReconcile(r, byPod.get(r.id) ?? [], this.deps.podNetwork.name) || unsettled(r.id),
       )
       .map((r) => r.id);
+    return { ids, pods: rows.length };
   }
 
   /** Called by the leadership when its connection is lost. */

@@ -24,7 +24,13 @@ const running: ContainerSummary = {
   status: 'running',
   statusText: 'Up 3 minutes',
   networks: { [NET]: '10.213.0.2' },
-  mounts: [{ name: volumeName(ID), destination: '/home/node/.openclaw' }],
+  mounts: [
+    {
+      name: volumeName(ID),
+      destination: '/home/node/.openclaw',
+      source: '/var/lib/docker/volumes/x/_data',
+    },
+  ],
 };
 
 describe('needsReconcile', () => {

@@ -53,8 +53,11 @@ export interface ContainerSummary {
   /** Docker's human text, e.g. "Up 3 minutes (healthy)". */
   statusText: string;
   networks: Record<string, string>;
-  /** Named volumes (and binds, without a name) and where they are mounted. */
-  mounts: { name: string | undefined; destination: string }[];
+  /**
+   * Named volumes (and binds, without a name), where they are mounted, and where their data is
+   * on the daemon's machine (`/var/lib/docker/volumes/<name>/_data` for a local volume).
+   */
+  mounts: { name: string | undefined; destination: string; source: string }[];
 }
 
 export async function createContainer(host: DockerHost, spec: ContainerSpec): Promise<string> {
@@ -170,7 +173,11 @@ export async function listContainers(
         info.IPAddress,
       ]),
     ),
-    mounts: (row.Mounts ?? []).map((m) => ({ name: m.Name, destination: m.Destination })),
+    mounts: (row.Mounts ?? []).map((m) => ({
+      name: m.Name,
+      destination: m.Destination,
+      source: m.Source ?? '',
+    })),
   }));
 }
 

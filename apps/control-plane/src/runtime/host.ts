@@ -220,11 +220,15 @@ export class DockerHost {
    * the HTTP request is really torn down, not just abandoned, and maps whatever fails to a typed
    * DockerError. For streams the deadline covers opening the stream, not its lifetime.
    */
+  /** Calls made so far (what a resync pass costs in Docker calls is logged from it). */
+  calls = 0;
+
   async call<T>(
     op: string,
     fn: (signal: AbortSignal) => Promise<T>,
     timeoutMs = this.timeoutMs,
   ): Promise<T> {
+    this.calls++;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {

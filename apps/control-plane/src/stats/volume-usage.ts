@@ -1,6 +1,7 @@
 // Disk usage of every running pod's state volume, on a slow timer of its own, with a warning
-// event when one crosses the alert threshold. The local volume driver has no size limit (that
-// needs XFS project quotas), so an alert is what AgentPod can give.
+// event when one crosses the alert threshold. Walked here when the volumes' folders are on this
+// machine (disk-usage.ts), else measured by `du` in the pod. The local volume driver has no
+// size limit (that needs XFS project quotas), so an alert is what AgentPod can give.
 import pLimit from 'p-limit';
 import type { Database } from '../db/client.js';
 import { recordEvent } from '../db/queries/events.js';
@@ -15,16 +16,23 @@ import {
   LABEL_INSTALLATION,
   listContainers,
 } from '../runtime/index.js';
+import { canWalk, diskUsage } from './disk-usage.js';
 
 export interface VolumeUsageOptions {
   intervalMs: number;
   /** DiskUsageHigh at or above this; cleared below CLEAR_RATIO of it, so it cannot flap. */
   alertBytes: number;
   installationId: string;
-  /** `du` runs in the pods themselves: a few at a time, each killed after timeoutSeconds. */
+  /**
+   * Volumes are walked in this process when Docker is on this machine and their folders are
+   * readable here (disk-usage.ts); else `du` runs in the pods themselves. A few at a time, each
+   * given up after timeoutSeconds.
+   */
   concurrency: number;
   timeoutSeconds: number;
   logger: Logger;
+  /** Docker is on this machine: its volumes' folders may be readable here. */
+  local?: boolean;
 }
 
 const CLEAR_RATIO = 0.9;
@@ -101,7 +109,10 @@ export class VolumeUsageMonitor {
             .get(t.containerId)
             ?.mounts.find((m) => m.name === volumeName(t.podId));
           if (!mount) return null;
-          const bytes = await this.du(t.podId, t.containerId, mount.destination);
+          const bytes =
+            this.opts.local && canWalk(mount.source)
+              ? await diskUsage(mount.source, Date.now() + this.opts.timeoutSeconds * 1000)
+              : await this.du(t.podId, t.containerId, mount.destination);
           if (bytes === null) return null;
           const { high } = volumeAlert(t.high ?? false, bytes, this.opts.alertBytes);
           return {
