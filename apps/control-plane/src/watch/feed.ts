@@ -9,16 +9,18 @@ export const WATCH_CHANNEL = 'agentpod_watch';
 
 export type WatchNotice =
   | { kind: 'pod'; podId: string }
+  /** Only the pod's usage changed (a stats pass): its status.usage is all there is to fetch. */
+  | { kind: 'usage'; podId: string }
   | { kind: 'event'; podId: string; eventId: string }
   /** Notices may have been missed (the listening connection was lost): look again. */
   | { kind: 'reset' }
   /** The listening connection is lost: until `reset`, nothing is being heard. */
   | { kind: 'lost' };
 
-/** `pod:<id>` and `event:<pod id>:<event id>`, as the triggers write them. */
+/** `pod:<id>`, `usage:<id>` and `event:<pod id>:<event id>`, as the triggers write them. */
 export function parseNotice(payload: string): WatchNotice | null {
   const [kind, podId, eventId] = payload.split(':');
-  if (kind === 'pod' && podId) return { kind, podId };
+  if ((kind === 'pod' || kind === 'usage') && podId) return { kind, podId };
   if (kind === 'event' && podId && eventId) return { kind, podId, eventId };
   return null;
 }

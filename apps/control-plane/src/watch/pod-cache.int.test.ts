@@ -13,6 +13,7 @@ import {
   writePodStatus,
 } from '../db/queries/pods.js';
 import { createTenant, deleteTenant } from '../db/queries/tenants.js';
+import { recordUsage } from '../db/queries/usage.js';
 import { DATABASE_BACKENDS, openTestDatabase, type TestDatabase } from '../db/testing.js';
 import { eventually } from '../runtime/testing.js';
 import { WatchFeed } from './feed.js';
@@ -75,6 +76,50 @@ describe.each(DATABASE_BACKENDS)('the pod cache on %s', (backend) => {
       return p.status.phase === 'running' ? p : undefined;
     });
     expect(seen.status.health).toBe('healthy');
+  });
+
+  it('follows a stats pass from its own notices (the usage alone), and any other write as the whole pod', async () => {
+    await cache.start();
+    const pod = await createPod(t.db, newPod('dave'));
+    await writePodStatus(t.db, pod.id, { phase: 'running' });
+    await cache.refresh(pod.id);
+    const kinds: string[] = [];
+    const off = feed.subscribe((n) => {
+      if ((n.kind === 'pod' || n.kind === 'usage') && n.podId === pod.id) kinds.push(n.kind);
+    });
+    const usage = {
+      at: new Date().toISOString(),
+      cpuPercent: 12.5,
+      memoryBytes: 1_000,
+      memoryLimitBytes: 2_000,
+      pids: 3,
+      networkRxBytes: 10,
+      networkTxBytes: 20,
+      blockReadBytes: 0,
+      blockWriteBytes: 0,
+    };
+    const rates = {
+      networkRxBytesPerSecond: 0,
+      networkTxBytesPerSecond: 0,
+      blockReadBytesPerSecond: 0,
+      blockWriteBytesPerSecond: 0,
+    };
+    await recordUsage(t.db, [{ podId: pod.id, usage, rates }]);
+    const seen = await eventually('the usage followed', async () => {
+      const p = await parsed(pod.id);
+      return p.status.usage?.cpuPercent === 12.5 ? p : undefined;
+    });
+    expect(seen.status).toMatchObject({ phase: 'running', usage });
+    expect(kinds).toEqual(['usage']);
+
+    await writePodStatus(t.db, pod.id, { health: 'healthy' });
+    const healthy = await eventually('the status followed', async () => {
+      const p = await parsed(pod.id);
+      return p.status.health === 'healthy' ? p : undefined;
+    });
+    expect(healthy.status.usage).toEqual(usage);
+    expect(kinds).toEqual(['usage', 'pod']);
+    off();
   });
 
   it('after refresh, a write is in the next read', async () => {

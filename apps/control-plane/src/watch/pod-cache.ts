@@ -12,14 +12,22 @@ import { PodWithStatus } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
 import { type Page, pageCursor, parseCursor } from '../db/queries/common.js';
 import { getPodsById, listAllPods, listPods, type PodFilter } from '../db/queries/pods.js';
+import { getUsageByPodIds } from '../db/queries/usage.js';
 import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { WatchFeed, WatchNotice } from './feed.js';
 
-export interface CachedPod {
-  pod: PodWithStatus;
-  /** The pod as the API serializes it: made once per change, sent as is. */
-  json: string;
+/** A pod as held, with the JSON the API answers with, made on the first read after a change. */
+export class CachedPod {
+  #json: string | undefined;
+
+  constructor(readonly pod: PodWithStatus) {}
+
+  /** The schema the route declared, applied once per change instead of once per request. */
+  get json(): string {
+    this.#json ??= JSON.stringify(PodWithStatus.parse(this.pod));
+    return this.#json;
+  }
 }
 
 export type PodListQuery = PodFilter & { limit: number; cursor?: string | undefined };
@@ -30,8 +38,7 @@ const BATCH = 500;
 const MAX_PAGES = 32;
 
 function cached(pod: PodWithStatus): CachedPod {
-  // The schema the route declared, applied once per change instead of once per request.
-  return { pod, json: JSON.stringify(PodWithStatus.parse(pod)) };
+  return new CachedPod(pod);
 }
 
 type ListKey = Pick<PodWithStatus, 'createdAt' | 'id'>;
@@ -57,6 +64,9 @@ export class PodCache {
   private readonly wanted = new Map<string, (() => void)[]>();
   private readonly fetching = new Set<string>();
   private flushQueued = false;
+  /** Pods whose usage alone changed (a stats pass): one column to fetch, not the whole pod. */
+  private readonly usageWanted = new Set<string>();
+  private usageFlushQueued = false;
   private unsubscribe: (() => void) | undefined;
   /** Bumped by every (re)load and by stop: a fetch of an older one is dropped. */
   private epoch = 0;
@@ -176,6 +186,9 @@ export class PodCache {
     if (notice.kind === 'pod') {
       if (this.reloading) this.changedDuringLoad.add(notice.podId);
       this.want(notice.podId);
+    } else if (notice.kind === 'usage') {
+      if (this.reloading) this.changedDuringLoad.add(notice.podId);
+      this.wantUsage(notice.podId);
     }
     // Deaf until the connection is back: reads go to the database meanwhile.
     else if (notice.kind === 'lost') {
@@ -200,6 +213,45 @@ export class PodCache {
         this.flushQueued = false;
         void this.flush();
       });
+    }
+  }
+
+  private wantUsage(id: string): void {
+    this.usageWanted.add(id);
+    if (this.usageFlushQueued) return;
+    this.usageFlushQueued = true;
+    // A stats pass announces every running pod at once: one query for the burst.
+    setImmediate(() => {
+      this.usageFlushQueued = false;
+      void this.flushUsage();
+    });
+  }
+
+  /** Puts the fetched usage into the held pods; a whole-pod fetch under way brings it anyway. */
+  private async flushUsage(): Promise<void> {
+    const ids = [...this.usageWanted];
+    this.usageWanted.clear();
+    if (ids.length === 0) return;
+    const epoch = this.epoch;
+    try {
+      const rows = await getUsageByPodIds(this.db, ids);
+      if (epoch !== this.epoch) return;
+      for (const { podId, usage } of rows) {
+        const entry = this.byId.get(podId);
+        if (!entry || this.fetching.has(podId) || this.wanted.has(podId)) continue;
+        this.version++;
+        this.byId.set(
+          podId,
+          new CachedPod({ ...entry.pod, status: { ...entry.pod.status, usage } }),
+        );
+      }
+    } catch (err) {
+      this.logger.warn(
+        { err: (err as Error).message },
+        'pod cache: a usage fetch failed; reloading',
+      );
+      this.current = false;
+      void this.reload();
     }
   }
 

@@ -126,7 +126,7 @@ export class WatchSession {
   }
 
   private noticed(notice: WatchNotice): void {
-    if (notice.kind === 'pod') this.dirtyPods.add(notice.podId);
+    if (notice.kind === 'pod' || notice.kind === 'usage') this.dirtyPods.add(notice.podId);
     else if (notice.kind === 'event') this.newEvents.add(notice.eventId);
     else if (notice.kind === 'reset') this.resetNeeded = true;
     if (this.live) this.scheduleFlush();

@@ -1,5 +1,5 @@
 import type { PodStatsPoint, PodUsage } from '@agentpod/shared';
-import { and, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../client.js';
 import { podEvents, podStatus, pods, podUsage } from '../schema.js';
 
@@ -70,6 +70,19 @@ export interface UsageSample {
 }
 
 /** One collector pass: the raw series rows and every sampled pod's latest usage, at once. */
+/** The usage column alone of these pods (after a `usage:<id>` notice, watch/pod-cache.ts). */
+export async function getUsageByPodIds(
+  db: Database,
+  ids: string[],
+): Promise<{ podId: string; usage: PodUsage | null }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ podId: podStatus.podId, usage: podStatus.usage })
+    .from(podStatus)
+    .where(inArray(podStatus.podId, ids));
+  return rows.map((r) => ({ podId: r.podId, usage: (r.usage as PodUsage | null) ?? null }));
+}
+
 export async function recordUsage(db: Database, samples: UsageSample[]): Promise<void> {
   if (samples.length === 0) return;
   await db.transaction(async (tx) => {
