@@ -118,6 +118,8 @@ export async function run({
       raw.perPod = await rawDocker(image, count, { layout: 'per-pod', subnetBase: '10.233' });
     if (rawLayouts.includes('shared'))
       raw.shared = await rawDocker(image, count, { layout: 'shared', subnetBase: '10.233' });
+    // Figures as they come, for a long run that may not reach its end.
+    console.error(`[fleet] raw ${JSON.stringify(raw)}`);
   }
   const baseline = Object.values(raw);
   const best = (key) => Math.min(...baseline.map((r) => r[key]));
@@ -190,6 +192,7 @@ export async function run({
       },
     };
     idle.cpuPercentOfOneCore = Math.round((idle.cpuMs / (idleSeconds * 1000)) * 1000) / 10;
+    console.error(`[fleet] agentpod ${JSON.stringify({ answeredMs, runningMs, healthyMs, idle })}`);
     const deleteStarted = Date.now();
     const pods = await podsPage(cp);
     await parallel(pods, 16, (p) => cp.api('DELETE', `/pods/${p.id}?purge=true`));
@@ -203,6 +206,7 @@ export async function run({
       { intervalMs: 500, timeoutMs: waitMs },
     );
     const deletedMs = Date.now() - deleteStarted;
+    console.error(`[fleet] agentpod deletedMs ${deletedMs}`);
     return {
       pods: count,
       agentpod: { answeredMs, runningMs, healthyMs, deletedMs, idle },
