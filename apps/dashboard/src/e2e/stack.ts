@@ -80,7 +80,9 @@ export class Stack {
         'the managed proxy running and in sync',
         async () => {
           const { body } = await cp.api<ProxyStatus>('GET', '/proxy');
-          return body.ok ? body : undefined;
+          // Not ok yet: thrown, so a timeout says what the proxy's status was at the end.
+          if (!body.ok) throw new Error(`proxy status: ${JSON.stringify(body)}`);
+          return body;
         },
         { timeoutMs: 90_000, intervalMs: 500 },
       );
