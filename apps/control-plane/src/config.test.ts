@@ -34,6 +34,21 @@ describe('loadConfig', () => {
     expect(config.docker).toMatchObject({ host: 'tcp://docker:2376', certDir: '/certs' });
   });
 
+  it("sizes the installation's pod network, and says an old per-pod setting is not used any more", () => {
+    expect(loadConfig({}, noAddress)).toMatchObject({
+      podNetwork: { pool: '10.213.0.0/16', prefix: 20 },
+      notices: [],
+    });
+    const old = loadConfig({ AGENTPOD_POD_SUBNET_PREFIX: '28' }, noAddress);
+    expect(old.podNetwork.prefix).toBe(20);
+    expect(old.notices).toEqual([
+      expect.stringMatching(/^AGENTPOD_POD_SUBNET_PREFIX is no longer used/),
+    ]);
+    expect(() => loadConfig({ AGENTPOD_POD_NETWORK_PREFIX: '29' }, noAddress)).toThrow(
+      /AGENTPOD_POD_NETWORK_PREFIX/,
+    );
+  });
+
   it('names the bad variable in one line', () => {
     expect(() => loadConfig({ AGENTPOD_PORT: 'eighty' }, noAddress)).toThrow(
       /^AGENTPOD_PORT .*\(got "eighty"\)$/,

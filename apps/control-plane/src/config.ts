@@ -37,7 +37,8 @@ const EnvSchema = z.object({
   AGENTPOD_POD_SUBNET_POOL: z.string().default('10.213.0.0/16'),
   // The size of the installation's one pod network (a /20 holds 4,093 pods).
   AGENTPOD_POD_NETWORK_PREFIX: z.coerce.number().int().min(16).max(28).default(20),
-  // Before 0.x pods had a network each, of this size: read only to say it is no longer used.
+  // Pods had a network each, of this size, before the shared pod network (migration 0007):
+  // read only to say that it is no longer used.
   AGENTPOD_POD_SUBNET_PREFIX: z.string().optional(),
   AGENTPOD_PUBLIC_SCHEME: z.enum(['https', 'http']).default('https'),
   AGENTPOD_PUBLIC_PORT: port().optional(),
