@@ -33,8 +33,8 @@ const LABEL = 'agentpod.bench=fleet';
 /**
  * The raw sequence for N pods, with the flags AgentPod's spec gives a stand-in pod, in one of
  * two network layouts: `per-pod` (network create + volume create + run each, AgentPod's layout
- * today) or `shared` (one bridge without inter-container traffic for all; volume create + run
- * each). Removal is `rm -f` + volume rm (+ network rm) each, at the same parallelism.
+ * before the pod network) or `shared` (one bridge without inter-container traffic for all, as
+ * AgentPod's pod network; volume create + run each). Removal is `rm -f` + volume rm (+ network rm) each, at the same parallelism.
  */
 async function rawDocker(image, count, { layout, subnetBase }) {
   const names = Array.from({ length: count }, (_, i) => `apbench-raw-${i}`);

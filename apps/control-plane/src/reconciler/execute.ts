@@ -6,7 +6,6 @@ import {
   createContainer,
   DockerConflictError,
   type DockerHost,
-  DockerNotFoundError,
   ensureVolume,
   LABEL_IMAGE_PIN,
   removeContainer,
@@ -35,8 +34,6 @@ export interface ExecuteDeps {
    * every Docker mutation: another leader may be acting on the same pod by then.
    */
   fence?: AbortSignal;
-  /** Docker did not find a network a container needs: the pod network must be looked up again. */
-  networkMissing?: () => void;
 }
 
 export interface ExecutionTarget {
@@ -68,15 +65,6 @@ export async function executeActions(
   const labels = ownershipLabels(pod, deps.installationId);
   const writeConfig = (id: string) => writeConfigFiles(docker, id, needSpec(), event);
   const stillLeading = () => deps.fence?.throwIfAborted();
-  const startNoting = async (id: string) => {
-    try {
-      await startContainer(docker, id);
-    } catch (err) {
-      // A start that finds the container's network gone (404) says so: it is looked up again.
-      if (err instanceof DockerNotFoundError) deps.networkMissing?.();
-      throw err;
-    }
-  };
 
   for (const action of actions) {
     stillLeading();
@@ -110,8 +98,6 @@ export async function executeActions(
             labels: { ...s.container.labels, [LABEL_IMAGE_PIN]: image },
           });
         } catch (err) {
-          // The pod network was removed behind our back: it is made again on the next attempt.
-          if (err instanceof DockerNotFoundError) deps.networkMissing?.();
           // Made by an earlier attempt that died before it could record it: same name, same spec.
           if (!(err instanceof DockerConflictError)) throw err;
           containerId = containerName(pod.id);
@@ -126,7 +112,7 @@ export async function executeActions(
         const id = containerId ?? containerName(pod.id);
         await writeConfig(id);
         stillLeading();
-        await startNoting(id);
+        await startContainer(docker, id);
         deps.resetHealth(pod.id);
         if (action.completesRestart) {
           await countRestart(db, pod.id);
@@ -149,7 +135,7 @@ export async function executeActions(
           stillLeading();
           await writeConfig(containerId);
           stillLeading();
-          await startNoting(containerId);
+          await startContainer(docker, containerId);
         }
         deps.resetHealth(pod.id);
         await countRestart(db, pod.id);

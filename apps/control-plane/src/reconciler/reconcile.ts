@@ -14,6 +14,7 @@ import {
   type ContainerLogs,
   type ContainerView,
   type DockerHost,
+  DockerNotFoundError,
   isDockerNotAnswering,
 } from '../runtime/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -103,13 +104,15 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     image: deps.image,
     installationId: deps.installationId,
     fence: deps.fence,
-    networkMissing: () => deps.podNetwork.forget(),
   };
   // The one outcome of executing that is not an error: the image is not there yet.
   let notReady: ImageNotReady | null = null;
   try {
     await executeActions(executeDeps, { pod, spec, observed: before.observed }, actions);
   } catch (err) {
+    // Something Docker did not find (the pod network removed behind our back, say): the network
+    // is looked up, and made again if need be, by the next attempt.
+    if (err instanceof DockerNotFoundError) deps.podNetwork.forget();
     if (!(err instanceof ImageNotReady)) throw err;
     notReady = err;
   }

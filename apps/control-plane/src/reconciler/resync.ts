@@ -19,7 +19,8 @@ export interface ResyncRow {
  * of every container instead of three inspects per pod: a resync over a thousand settled pods
  * then queues none. Anything it cannot vouch for is reconciled: a pending change (generation),
  * a deletion, a container missing, twinned, not in the desired power state, on another spec,
- * off the pod network or its volume, or a pod not yet seen settled (running and healthy, or stopped).
+ * off the pod network or its volume, or a pod not yet seen settled (running and healthy, or
+ * stopped).
  * What a listing cannot show (an exit missed while the event stream was down, a new default
  * image after an upgrade) is caught by the full resyncs at leadership, on the event stream's
  * reconnect and after a Docker outage.

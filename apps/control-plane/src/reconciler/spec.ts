@@ -38,9 +38,9 @@ export function ownershipLabels(
 }
 
 /**
- * Wraps the adapter's plan in AgentPod's container defaults: the installation's pod network, its state volume,
- * resource limits, no capabilities, no privilege escalation, an init process, and a restart
- * policy so Docker itself revives a crashed agent even while the control plane is down.
+ * Wraps the adapter's plan in AgentPod's container defaults: the installation's pod network, its
+ * state volume, resource limits, no capabilities, no privilege escalation, an init process, and
+ * a restart policy so Docker itself revives a crashed agent even while the control plane is down.
  */
 export function buildPodSpec(
   pod: Pod,

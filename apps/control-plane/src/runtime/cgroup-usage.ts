@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerUsage } from './stats.js';
+import { type ContainerUsage, memoryInUse } from './stats.js';
 
 export interface CgroupRoots {
   /** The host's /proc: where the container's init process is. */
@@ -35,19 +35,17 @@ export type CgroupLocation =
       blkio: string | null;
     };
 
-/** The raw counters of one reading. */
-export interface CgroupReading {
+/** The raw counters of one reading; the counters `docker stats` reports as they are, too. */
+export interface CgroupReading
+  extends Pick<
+    ContainerUsage,
+    'pids' | 'networkRxBytes' | 'networkTxBytes' | 'blockReadBytes' | 'blockWriteBytes' | 'readAt'
+  > {
   /** CPU time the container used since it started, in nanoseconds. */
   cpuNs: number;
   memoryUsage: number;
   inactiveFile: number;
   memoryLimit: number;
-  pids: number;
-  networkRxBytes: number;
-  networkTxBytes: number;
-  blockReadBytes: number;
-  blockWriteBytes: number;
-  readAt: Date;
 }
 
 /**
@@ -174,17 +172,12 @@ export function usageFromCgroup(
   const cpuDelta = previous ? reading.cpuNs - previous.cpuNs : -1;
   // A restarted container's counter starts again from zero: no share to report then.
   const cpuPercent = wallNs > 0 && cpuDelta >= 0 ? (cpuDelta / wallNs) * 100 : null;
-  const { memoryUsage: usage, inactiveFile: inactive } = reading;
+  const { cpuNs: _cpu, memoryUsage, inactiveFile, memoryLimit, ...counters } = reading;
   return {
     cpuPercent,
-    memoryBytes: inactive < usage ? usage - inactive : usage,
-    memoryLimitBytes: reading.memoryLimit,
-    pids: reading.pids,
-    networkRxBytes: reading.networkRxBytes,
-    networkTxBytes: reading.networkTxBytes,
-    blockReadBytes: reading.blockReadBytes,
-    blockWriteBytes: reading.blockWriteBytes,
-    readAt: reading.readAt,
+    memoryBytes: memoryInUse(memoryUsage, inactiveFile),
+    memoryLimitBytes: memoryLimit,
+    ...counters,
   };
 }
 

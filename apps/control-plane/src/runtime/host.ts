@@ -214,15 +214,15 @@ export class DockerHost {
     await this.call('ping', (signal) => ping.call(this.docker, { abortSignal: signal }));
   }
 
+  /** Calls made so far (what a resync pass costs in Docker calls is logged from it). */
+  calls = 0;
+
   /**
    * The gate every Docker request in runtime/ goes through (internal to the Docker layer; other
    * modules use the functions in runtime/). It gives `fn` a signal that aborts on the deadline so
    * the HTTP request is really torn down, not just abandoned, and maps whatever fails to a typed
    * DockerError. For streams the deadline covers opening the stream, not its lifetime.
    */
-  /** Calls made so far (what a resync pass costs in Docker calls is logged from it). */
-  calls = 0;
-
   async call<T>(
     op: string,
     fn: (signal: AbortSignal) => Promise<T>,

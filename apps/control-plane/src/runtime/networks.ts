@@ -1,5 +1,5 @@
-// Docker networks: the installation's pod network (reconciler/pod-network.ts), the proxy's. `ensureNetwork` is idempotent so
-// the reconciler can call it on every pass.
+// Docker networks: the installation's pod network (reconciler/pod-network.ts), the proxy's.
+// `ensureNetwork` is idempotent so the reconciler can call it on every pass.
 import type Dockerode from 'dockerode';
 import { DockerError, ignoreNotFound } from './errors.js';
 import { type DockerHost, withSignal } from './host.js';

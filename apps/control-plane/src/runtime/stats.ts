@@ -36,6 +36,11 @@ export interface DockerStatsJson {
   blkio_stats?: { io_service_bytes_recursive?: { op?: string; value?: number }[] | null };
 }
 
+/** Memory use as `docker stats` shows it: the usage minus inactive file pages, when below it. */
+export function memoryInUse(usage: number, inactiveFile: number): number {
+  return inactiveFile < usage ? usage - inactiveFile : usage;
+}
+
 function cpuPercent(cpu: CpuSample, pre: CpuSample | undefined): number | null {
   if (!pre?.system_cpu_usage) return null;
   const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
@@ -59,7 +64,7 @@ export function computeUsage(stats: DockerStatsJson, previous?: DockerStatsJson)
   // cgroup v1 reports total_inactive_file, v2 inactive_file; the CLI subtracts whichever exists
   // (when it is below usage).
   const inactive = memory.stats?.total_inactive_file ?? memory.stats?.inactive_file ?? 0;
-  const memoryBytes = inactive < usage ? usage - inactive : usage;
+  const memoryBytes = memoryInUse(usage, inactive);
 
   let networkRxBytes = 0;
   let networkTxBytes = 0;

@@ -3,7 +3,7 @@
 // this process when the daemon's volumes are on this machine and readable here: at a thousand
 // pods a `du` exec'd in every pod every five minutes was a thousand exec sessions for dockerd
 // and containerd; a walk is a few thousand lstat calls (stats/volume-usage.ts).
-import { accessSync, constants, type Dirent, lstatSync, readdirSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
@@ -27,25 +27,30 @@ export function canWalk(path: string): boolean {
  * as du skips them (and counts the rest).
  */
 export async function diskUsage(root: string, deadline: number): Promise<number | null> {
-  const top = lstatSync(root);
-  const seen = new Set<string>();
+  let top: ReturnType<typeof lstatSync>;
+  try {
+    top = lstatSync(root);
+  } catch {
+    return null; // the volume went with its pod since the folder was found
+  }
+  const seen = new Set<number>();
   let blocks = top.blocks;
   let statted = 0;
   const folders = [root];
   while (folders.length > 0) {
     const folder = folders.pop() as string;
-    let entries: Dirent[];
+    let names: string[];
     try {
-      entries = readdirSync(folder, { withFileTypes: true });
+      names = readdirSync(folder);
     } catch {
       continue;
     }
-    for (const entry of entries) {
+    for (const name of names) {
       if (++statted % BATCH === 0) {
         await yieldToLoop();
         if (Date.now() > deadline) return null;
       }
-      const path = join(folder, entry.name);
+      const path = join(folder, name);
       let stat: ReturnType<typeof lstatSync>;
       try {
         stat = lstatSync(path);
@@ -54,9 +59,8 @@ export async function diskUsage(root: string, deadline: number): Promise<number 
       }
       if (stat.dev !== top.dev) continue;
       if (stat.nlink > 1 && !stat.isDirectory()) {
-        const key = `${stat.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (seen.has(stat.ino)) continue;
+        seen.add(stat.ino);
       }
       blocks += stat.blocks;
       if (stat.isDirectory()) folders.push(path);

@@ -69,7 +69,6 @@ export interface UsageSample {
   };
 }
 
-/** One collector pass: the raw series rows and every sampled pod's latest usage, at once. */
 /** The usage column alone of these pods (after a `usage:<id>` notice, watch/pod-cache.ts). */
 export async function getUsageByPodIds(
   db: Database,
@@ -83,6 +82,7 @@ export async function getUsageByPodIds(
   return rows.map((r) => ({ podId: r.podId, usage: (r.usage as PodUsage | null) ?? null }));
 }
 
+/** One collector pass: the raw series rows and every sampled pod's latest usage, at once. */
 export async function recordUsage(db: Database, samples: UsageSample[]): Promise<void> {
   if (samples.length === 0) return;
   await db.transaction(async (tx) => {
