@@ -55,7 +55,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
     if (result.exitCode !== 0) {
       throw new AgentPodError(
         'device_command_failed',
-        `listing devices failed: ${firstLine(result.stderr || result.stdout)}`,
+        `listing devices failed: ${commandError(result.stderr || result.stdout)}`,
       );
     }
     return pairing.parseList(result.stdout);
@@ -162,7 +162,7 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
           if (result.exitCode !== 0) {
             throw new ConflictError(
               'device_request_failed',
-              `could not ${verb} device request ${req.params.requestId}: ${firstLine(result.stderr || result.stdout)}`,
+              `could not ${verb} device request ${req.params.requestId}: ${commandError(result.stderr || result.stdout)}`,
             );
           }
           await recordEvent(db, {
@@ -216,6 +216,26 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
   };
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0]?.slice(0, 300) || 'no output';
+/**
+ * What a failed agent command said, in one line: its JSON error's message when it answered
+ * `--json` with one (a first line of "{" says nothing), else its first line.
+ */
+export function commandError(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const said = JSON.parse(trimmed) as { error?: unknown; message?: unknown };
+      const error = said.error as { message?: unknown } | string | undefined;
+      const message =
+        typeof error === 'string' ? error : (error?.message ?? said.message ?? undefined);
+      if (typeof message === 'string' && message.trim()) return oneLine(message);
+    } catch {
+      // Not JSON after all: its first line, as for any other output.
+    }
+  }
+  return oneLine(trimmed) || 'no output';
+}
+
+function oneLine(text: string): string {
+  return (text.trim().split('\n')[0] ?? '').slice(0, 300);
 }

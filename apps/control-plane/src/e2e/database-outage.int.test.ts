@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../routing/testing.js';
 import { eventually } from '../runtime/testing.js';
 import { ControlPlaneProcess } from './testing.js';
@@ -104,6 +104,17 @@ afterAll(async () => {
   await cp?.stop();
   pg?.destroy();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+// A failure here is about the process: say whether it still runs, and its last words.
+afterEach((ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const [name, p] of [
+    ['control plane', cp],
+    ['standby', standby],
+  ] as const) {
+    if (p) console.log(`${name} running: ${p.running}; its last output:\n${p.output.slice(-3000)}`);
+  }
 });
 
 async function readyz(

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PodWithStatus } from '@agentpod/shared';
+import type { DeviceList, PodWithStatus } from '@agentpod/shared';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlPlaneProcess } from '../../../control-plane/src/e2e/testing.js';
@@ -240,10 +240,13 @@ describe('the dashboard on the real stack', () => {
     await shows(timeline().locator('[data-reason="Recreated"]'), {
       timeout: 60_000,
     });
+    // Healthy again: the new container's own Healthy event. The status shown can still be the old
+    // container's for a moment after Recreated arrives, and a restart asked for before the new
+    // container started is fulfilled by that start (no Restarted would follow).
+    await hasCount(timeline().locator('[data-reason="Healthy"]'), 2, { timeout: 90_000 });
     await hasText(
       page.getByRole('region', { name: 'Status' }).locator('[data-health]'),
       /^healthy$/,
-      { timeout: 90_000 },
     );
     const raw = await docker.docker.getContainer(`agentpod-${openclaw.id}`).inspect();
     expect(raw.Config.Env?.some((e) => e.endsWith('=sk-ant-second-not-real'))).toBe(true);
@@ -289,6 +292,23 @@ describe('the dashboard on the real stack', () => {
       await expectNotReloaded();
       await waiting.getByRole('button', { name: 'Approve' }).click();
       await hasCount(devices.getByRole('list', { name: 'Paired' }).locator('li'), 1);
+      // The panel's read, a route of the dashboard's: the session's alone, with problem details.
+      const read = (path: string, credentials: RequestCredentials) =>
+        page.evaluate(
+          async ([p, c]) => {
+            const res = await fetch(p, { credentials: c });
+            return { status: res.status, body: await res.json() };
+          },
+          [path, credentials] as const,
+        );
+      const route = `/api/pods/${openclaw.id}/devices`;
+      const mine = await read(route, 'same-origin');
+      expect(mine.status).toBe(200);
+      expect((mine.body as DeviceList).paired).toHaveLength(1);
+      const anonymous = await read(route, 'omit');
+      expect([anonymous.status, anonymous.body.code]).toEqual([401, 'unauthorized']);
+      const notAPod = await read('/api/pods/not-a-pod/devices', 'same-origin');
+      expect([notAPod.status, notAPod.body.code]).toEqual([400, 'validation_failed']);
       await shows(timeline().locator('[data-reason="DeviceApproved"]'));
       // Connected: the approval notice is gone and the chat's input is there.
       await shows(controlUi.getByPlaceholder(/message/i), { timeout: 60_000 });

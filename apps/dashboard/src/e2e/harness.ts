@@ -120,12 +120,19 @@ async function until<T>(
 }
 
 async function visibleText(page: Page): Promise<string> {
+  // First what a CI log cut at 2,000 characters would lose: alerts, and buttons still busy.
+  const said = await page
+    .locator('[role="alert"], [role="status"], button[disabled]')
+    .allInnerTexts()
+    .catch(() => []);
   const text = await page
     .locator('body')
     // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, not Next's inline scripts
     .innerText({ timeout: 2_000 })
     .catch((err: Error) => `(unreadable: ${err.message})`);
-  return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 2_000));
+  const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
+  const alerts = said.map(flat).filter(Boolean);
+  return `${alerts.length > 0 ? `[alerts and busy buttons: ${JSON.stringify(alerts)}] ` : ''}${JSON.stringify(flat(text).slice(0, 2_000))}`;
 }
 
 export async function shows(locator: Locator, opts: Wait = {}): Promise<void> {

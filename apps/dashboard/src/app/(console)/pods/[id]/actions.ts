@@ -30,10 +30,6 @@ export async function accessLink(id: string): Promise<ActionResult<AccessLinkRes
   return runAction((client) => client.pods.accessLink(id));
 }
 
-export async function listDevices(id: string): Promise<ActionResult<DeviceList>> {
-  return runAction((client) => client.pods.devices(id));
-}
-
 export async function decideDevice(
   id: string,
   requestId: string,

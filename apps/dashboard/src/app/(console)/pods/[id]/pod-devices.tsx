@@ -14,12 +14,15 @@ import {
 } from '@/components/ui/card';
 import { callAction } from '@/lib/call-action';
 import { formatTime } from '@/lib/format';
-import { decideDevice, listDevices } from './actions';
+import { readRoute } from '@/lib/read-route';
+import { decideDevice } from './actions';
 import { isPairingLine } from './pairing-line';
 
 // The control plane has no pairing event: the agent's own log says when a browser asks to pair,
 // so the list is read again when such a line arrives on the live feed (and after a decision).
 const DEVICE_REASONS = new Set(['DeviceApproved', 'DeviceRejected', 'Started']);
+/** After a failed read, the next one. */
+const RETRY_MS = 5_000;
 
 /** Browsers waiting to be paired with the agent, approved or rejected here; and paired ones. */
 export function PodDevices({ podId }: { podId: string }) {
@@ -29,12 +32,29 @@ export function PodDevices({ podId }: { podId: string }) {
   const [busy, setBusy] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
+  // One read at a time (a busy agent takes seconds to answer); asked again meanwhile, it reads
+  // once more after, so the last ask is always answered by a read begun after it.
+  const reading = useRef(false);
+  const askedAgain = useRef(false);
+  const retry = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const refresh = useCallback(async () => {
-    const result = await callAction(() => listDevices(podId));
-    if (result.ok) {
-      setDevices(result.value);
-      setError(null);
-    } else setError(result.problem.detail);
+    askedAgain.current = true;
+    if (reading.current) return;
+    reading.current = true;
+    while (askedAgain.current) {
+      askedAgain.current = false;
+      const result = await readRoute<DeviceList>(`/api/pods/${podId}/devices`);
+      if (result.ok) {
+        setDevices(result.value);
+        setError(null);
+      } else {
+        setError(result.problem.detail);
+        // An agent that is starting or busy answers later: try again on our own.
+        clearTimeout(retry.current);
+        retry.current = setTimeout(() => void refresh(), RETRY_MS);
+      }
+    }
+    reading.current = false;
   }, [podId]);
 
   useEffect(() => {
@@ -47,6 +67,7 @@ export function PodDevices({ podId }: { podId: string }) {
     return () => {
       stop();
       clearTimeout(timer.current);
+      clearTimeout(retry.current);
     };
   }, [store, podId, refresh]);
 
