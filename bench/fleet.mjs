@@ -17,6 +17,7 @@ import {
   dockerdPid,
   dockerWithDeadline,
   parallel,
+  peakRssMb,
   ratio,
   removeInstallation,
   removeLabelled,
@@ -101,6 +102,7 @@ export async function run({
   profileDir,
   noRaw = false,
   rawLayouts = ['per-pod', 'shared'],
+  database = 'postgres',
 }) {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -123,10 +125,12 @@ export async function run({
   }
   const baseline = Object.values(raw);
   const best = (key) => Math.min(...baseline.map((r) => r[key]));
-  const db = await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL);
+  // On PGlite the control plane makes its database in its data folder: a first start.
+  const db =
+    database === 'postgres' ? await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL) : null;
   const cp = new ControlPlane(
     {
-      DATABASE_URL: db.url,
+      ...(db && { DATABASE_URL: db.url }),
       AGENTPOD_IMAGE_OPENCLAW: image,
       AGENTPOD_POD_SUBNET_POOL: '10.232.0.0/16',
       // For the resync's own figures ('resync pass'); nothing else logs at debug while idle.
@@ -181,6 +185,8 @@ export async function run({
       systemCpuMs: cpu1.systemMs - cpu0.systemMs,
       dockerdCpuMs: cpuMs(dockerdPid()) - dockerd0,
       rssMb: rssMb(cp.pid),
+      // Since the control plane started: its first start, the converge and this idle phase.
+      peakRssMb: peakRssMb(cp.pid),
       // P3: the periodic resync over every pod (one listing, one query), as it logs itself.
       resync: {
         passes: passes.length,
@@ -209,6 +215,7 @@ export async function run({
     console.error(`[fleet] agentpod deletedMs ${deletedMs}`);
     return {
       pods: count,
+      database,
       agentpod: { answeredMs, runningMs, healthyMs, deletedMs, idle },
       raw: baseline.length > 0 ? raw : null,
       ratio:
@@ -222,7 +229,7 @@ export async function run({
     };
   } finally {
     await cp.stop();
-    await db.drop();
+    await db?.drop();
     await removeInstallation(cp);
     await removeLabelled(LABEL);
   }

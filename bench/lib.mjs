@@ -68,6 +68,12 @@ export function rssMb(pid) {
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
 }
 
+/** The most the process has held at once since it started (the kernel's high-water mark). */
+export function peakRssMb(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
 export const dockerdPid = () => Number(readFileSync('/var/run/docker.pid', 'utf8'));
 
 export function docker(...args) {
@@ -102,17 +108,20 @@ export class ControlPlane {
   }
 
   async start() {
+    const env = {
+      ...process.env,
+      AGENTPOD_PORT: '0',
+      AGENTPOD_LOG_LEVEL: 'info',
+      AGENTPOD_DATA_DIR: this.dataDir,
+      AGENTPOD_PROXY: 'none',
+      AGENTPOD_NETWORK_POLICY: 'off',
+      AGENTPOD_BASE_DOMAIN: 'bench.test',
+      ...this.env,
+    };
+    // No database named: the embedded PGlite in the data folder, whatever this shell has set.
+    if (!this.env.DATABASE_URL) delete env.DATABASE_URL;
     const child = spawn(process.execPath, [...this.nodeArgs, CLI, 'server'], {
-      env: {
-        ...process.env,
-        AGENTPOD_PORT: '0',
-        AGENTPOD_LOG_LEVEL: 'info',
-        AGENTPOD_DATA_DIR: this.dataDir,
-        AGENTPOD_PROXY: 'none',
-        AGENTPOD_NETWORK_POLICY: 'off',
-        AGENTPOD_BASE_DOMAIN: 'bench.test',
-        ...this.env,
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -7,6 +7,7 @@
 //   node bench/run.mjs api              one of them (api, fleet, detection, provision)
 //   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
 //     --raw-layouts shared              only the shared-bridge raw baseline (the faster one)
+//     --db pglite                       the control plane on its embedded PGlite, first start
 //   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
 //   node bench/run.mjs fleet --profile D the control plane under --cpu-prof, its profile in D;
 //                                        then `node bench/profile-summary.mjs D` (idle phase)
@@ -33,6 +34,8 @@ const { values, positionals } = parseArgs({
     'no-raw': { type: 'boolean', default: false },
     /** Fleet only: the raw layouts to run, `per-pod,shared` (default) or one of them. */
     'raw-layouts': { type: 'string', default: 'per-pod,shared' },
+    /** Fleet only: `postgres` (a scratch database on the test server) or `pglite` (embedded). */
+    db: { type: 'string', default: 'postgres' },
   },
   allowPositionals: true,
 });
@@ -43,6 +46,8 @@ const rawLayouts = values['raw-layouts'].split(',');
 for (const layout of rawLayouts)
   if (layout !== 'per-pod' && layout !== 'shared')
     throw new Error(`--raw-layouts takes per-pod and shared, not "${layout}"`);
+if (values.db !== 'postgres' && values.db !== 'pglite')
+  throw new Error(`--db takes postgres or pglite, not "${values.db}"`);
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
 for (const name of names) if (!BENCHES[name]) throw new Error(`no benchmark named ${name}`);
 
@@ -62,6 +67,7 @@ for (const name of names) {
     profileDir: values.profile,
     noRaw: values['no-raw'],
     rawLayouts,
+    database: values.db,
   });
   console.error(`[bench] ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
 }

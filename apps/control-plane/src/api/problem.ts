@@ -74,6 +74,9 @@ export function statusFor(err: AgentPodError): number {
       return 401;
     case 'rate_limited':
       return 429;
+    // The managed proxy's admin API is not answering (restarting, or gone): try again later.
+    case 'proxy_unavailable':
+      return 503;
     case 'forbidden':
       return 403;
     case 'capability_missing':

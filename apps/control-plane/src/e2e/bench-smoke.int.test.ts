@@ -46,7 +46,16 @@ describe('bench/run.mjs --smoke', () => {
     expect(a.healthyMs).toBeGreaterThanOrEqual(a.runningMs);
     expect(a.deletedMs).toBeGreaterThan(0);
     expect(a.idle.rssMb).toBeGreaterThan(20);
+    expect(a.idle.peakRssMb).toBeGreaterThanOrEqual(a.idle.rssMb);
     expect(a.idle.cpuMs).toBeGreaterThanOrEqual(0);
+    expect(fleet.database).toBe('postgres');
+  }, 300_000);
+
+  it('runs the fleet on the embedded PGlite, its first start included in the peak', () => {
+    const fleet = smoke('fleet', '--db', 'pglite', '--no-raw').benches.fleet;
+    expect(fleet).toMatchObject({ pods: 3, database: 'pglite', raw: null });
+    expect(fleet.agentpod.healthyMs).toBeGreaterThanOrEqual(fleet.agentpod.runningMs);
+    expect(fleet.agentpod.idle.peakRssMb).toBeGreaterThanOrEqual(fleet.agentpod.idle.rssMb);
   }, 300_000);
 
   it('measures death-to-restart and failed-probes-to-restart on one pod', () => {
@@ -75,9 +84,9 @@ describe('bench/run.mjs --smoke, one pod', () => {
   }, 300_000);
 });
 
-function smoke(name: string) {
-  const out = join(dir, `${name}.json`);
-  execFileSync(process.execPath, [RUNNER, name, '--smoke', '--out', out], {
+function smoke(name: string, ...args: string[]) {
+  const out = join(dir, `${name}${args.join('')}.json`);
+  execFileSync(process.execPath, [RUNNER, name, '--smoke', '--out', out, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 280_000,
   });

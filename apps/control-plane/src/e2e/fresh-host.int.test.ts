@@ -185,7 +185,21 @@ describe('a fresh Docker host, on the embedded defaults', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(back.id).not.toBe(old?.id);
-    const ca = await proxyCa();
+    // Its admin API answers a moment after the container runs; until then the CA is 503.
+    const answers: string[] = [];
+    const ca = await eventually(
+      'the CA from the new proxy',
+      async () => {
+        const res = await fetch(`${cp.url}/api/v1/proxy/ca.pem`, {
+          headers: { authorization: `Bearer ${cp.token}` },
+        });
+        if (res.status === 200) return res.text();
+        answers.push(`${res.status} ${((await res.json()) as { code: string }).code}`);
+        return undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    for (const answer of answers) expect(answer).toBe('503 proxy_unavailable');
     const res = await eventually(
       'the pod through the new proxy',
       async () => {

@@ -37,13 +37,18 @@ export function PodDevices({ podId }: { podId: string }) {
   const reading = useRef(false);
   const askedAgain = useRef(false);
   const retry = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** Decisions answered so far: a read begun before the last one is older than its list. */
+  const decisions = useRef(0);
   const refresh = useCallback(async () => {
     askedAgain.current = true;
     if (reading.current) return;
     reading.current = true;
     while (askedAgain.current) {
       askedAgain.current = false;
+      const asOf = decisions.current;
       const result = await readRoute<DeviceList>(`/api/pods/${podId}/devices`);
+      // A decision answered meanwhile carried a newer list than this read: keep that one.
+      if (asOf !== decisions.current) continue;
       if (result.ok) {
         setDevices(result.value);
         setError(null);
@@ -81,8 +86,10 @@ export function PodDevices({ podId }: { podId: string }) {
     setBusy(requestId);
     const result = await callAction(() => decideDevice(podId, requestId, verb));
     setBusy(null);
-    if (result.ok) setDevices(result.value);
-    else setError(result.problem.detail);
+    if (result.ok) {
+      decisions.current++;
+      setDevices(result.value);
+    } else setError(result.problem.detail);
   };
 
   return (
