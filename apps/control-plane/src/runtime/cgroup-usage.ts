@@ -8,7 +8,7 @@
 // Where the files cannot be trusted to be the container's (another PID or cgroup namespace, as
 // when the control plane itself runs in a container without the host's), `locate` returns null
 // and the caller asks Docker instead.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type ContainerUsage, memoryInUse } from './stats.js';
@@ -181,8 +181,27 @@ export function usageFromCgroup(
   };
 }
 
+/** One buffer for every read: the files are small, and read one after another. */
+const buffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A kernel file's text. open, read, close: `readFileSync` also stats the file and, since these
+ * report a size of 0 or 4096, reads twice; this halves the cost of the eight files a reading takes.
+ */
 function read(file: string): string {
-  return readFileSync(file, 'latin1');
+  const fd = openSync(file, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) return buffer.toString('latin1', 0, length);
+      length += n;
+      // Larger than any counter file: read it whole the ordinary way.
+      if (length === buffer.length) return readFileSync(file, 'latin1');
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function optional(file: string): string {
