@@ -126,8 +126,7 @@ export async function run({
   const baseline = Object.values(raw);
   const best = (key) => Math.min(...baseline.map((r) => r[key]));
   // On PGlite the control plane makes its database in its data folder: a first start.
-  const db =
-    database === 'postgres' ? await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL) : null;
+  const db = database === 'postgres' ? await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL) : null;
   const cp = new ControlPlane(
     {
       ...(db && { DATABASE_URL: db.url }),
