@@ -1,6 +1,7 @@
 // Reads from the dashboard's own routes (app/api/...) in the browser, answered like a server
 // action: a value, or problem details the page can show. A session that ended goes to the login
 // page, as a server action's 401 does.
+import { UNREACHABLE } from './call-action';
 import type { ActionResult, ProblemLike } from './problem';
 
 export async function readRoute<T>(path: string): Promise<ActionResult<T>> {
@@ -8,14 +9,7 @@ export async function readRoute<T>(path: string): Promise<ActionResult<T>> {
   try {
     res = await fetch(path, { cache: 'no-store', headers: { accept: 'application/json' } });
   } catch {
-    return {
-      ok: false,
-      problem: {
-        code: 'unreachable',
-        detail: 'The dashboard could not be reached. Check the connection and try again.',
-        errors: [],
-      },
-    };
+    return UNREACHABLE;
   }
   if (res.status === 401) {
     window.location.assign('/login?expired=1');
