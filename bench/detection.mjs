@@ -4,7 +4,9 @@
 //   the next start (State.StartedAt); the target is under 1 s.
 // - Failed probes: the stand-in stops answering /healthz. Measured from AgentPod's
 //   HealthCheckFailed event (the failure threshold reached) to the container's next start; the
-//   target is under one probe interval (10 s for OpenClaw).
+//   target is under one probe interval (OpenClaw's default, 30 s; 5 s in the smoke run, which
+//   would otherwise wait up to 90 s for the three failures).
+import { openclaw } from '../apps/control-plane/dist/adapters/openclaw.js';
 import {
   ControlPlane,
   dockerWithDeadline,
@@ -85,12 +87,14 @@ async function failedProbesToStart(cp, podId) {
 
 export async function run({ smoke }) {
   const trials = { death: smoke ? 1 : 5, probes: smoke ? 1 : 3 };
+  const probeIntervalMs = smoke ? 5_000 : openclaw.probes.liveness.intervalMs;
   const env = testEnv();
   const db = await scratchDatabase(env.AGENTPOD_TEST_DATABASE_URL);
   const cp = new ControlPlane({
     DATABASE_URL: db.url,
     AGENTPOD_IMAGE_OPENCLAW: env.AGENTPOD_TEST_IMAGE_STANDIN,
     AGENTPOD_POD_SUBNET_POOL: '10.234.0.0/16',
+    ...(smoke && { AGENTPOD_PROBE_INTERVAL_MS: String(probeIntervalMs) }),
   });
   try {
     await cp.start();
@@ -108,7 +112,7 @@ export async function run({ smoke }) {
     return {
       deathToStartMs: deathMs,
       failedProbesToStartMs: probesMs,
-      probeIntervalMs: 10_000,
+      probeIntervalMs,
     };
   } finally {
     await cp.stop();

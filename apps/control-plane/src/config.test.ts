@@ -49,6 +49,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it("leaves the probe interval to each agent type unless the operator sets one", () => {
+    expect(loadConfig({}, noAddress).probeIntervalMs).toBeUndefined();
+    expect(loadConfig({ AGENTPOD_PROBE_INTERVAL_MS: '10000' }, noAddress).probeIntervalMs).toBe(
+      10_000,
+    );
+    expect(() => loadConfig({ AGENTPOD_PROBE_INTERVAL_MS: '500' }, noAddress)).toThrow(
+      /^AGENTPOD_PROBE_INTERVAL_MS .*\(got "500"\)$/,
+    );
+  });
+
   it('names the bad variable in one line', () => {
     expect(() => loadConfig({ AGENTPOD_PORT: 'eighty' }, noAddress)).toThrow(
       /^AGENTPOD_PORT .*\(got "eighty"\)$/,

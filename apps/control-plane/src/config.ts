@@ -57,6 +57,8 @@ const EnvSchema = z.object({
   // Crash-loop back-off: 10 s doubling to 5 min (kubelet's), forgiven after twice the cap.
   AGENTPOD_CRASH_BACKOFF_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   AGENTPOD_CRASH_BACKOFF_MAX_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+  // Unset: each agent type's own steady interval (30 s, Docker's HEALTHCHECK default).
+  AGENTPOD_PROBE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
   AGENTPOD_STATS_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   AGENTPOD_STATS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   AGENTPOD_STATS_RAW_HOURS: z.coerce.number().min(1).max(168).default(6),
@@ -125,6 +127,8 @@ export interface Config {
   /** Base64 32-byte key; unset means `<dataDir>/secret.key`. */
   secretKey: string | undefined;
   resyncIntervalMs: number;
+  /** The health probes' steady interval for every agent type; unset: each adapter's own. */
+  probeIntervalMs: number | undefined;
   /**
    * Reconciler leadership: the lock connection proves it still holds the lock every keepaliveMs
    * (a proof slower than timeoutMs is a loss); a standby tries for the lock every retryMs.
@@ -214,6 +218,7 @@ export function loadConfig(
     },
     secretKey: e.AGENTPOD_SECRET_KEY,
     resyncIntervalMs: e.AGENTPOD_RESYNC_INTERVAL_MS,
+    probeIntervalMs: e.AGENTPOD_PROBE_INTERVAL_MS,
     leader: {
       keepaliveMs: e.AGENTPOD_LEADER_KEEPALIVE_MS,
       timeoutMs: e.AGENTPOD_LEADER_TIMEOUT_MS,

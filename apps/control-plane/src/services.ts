@@ -22,7 +22,7 @@ import type { Database } from './db/client.js';
 import { recordEvent } from './db/queries/events.js';
 import { listRunningPods } from './db/queries/pods.js';
 import { StartupError } from './errors.js';
-import { HealthProber } from './health/prober.js';
+import { HealthProber, livenessProbe, type ProbeTarget } from './health/prober.js';
 import type { Logger } from './logger.js';
 import { NeighbourTableWatch } from './network/neighbour-table.js';
 import type { NetworkFilter } from './network/network-filter.js';
@@ -116,7 +116,9 @@ export function createServices(
     pullPolicy,
     containerLogs: config.containerLogs,
   });
-  const prober = healthProber(db, podCache, adapters, logger, (id) => reconciler?.wake(id));
+  const prober = healthProber(db, podCache, adapters, config.probeIntervalMs, logger, (id) =>
+    reconciler?.wake(id),
+  );
   const leadership: Leadership =
     handle.kind === 'postgres' && handle.pool
       ? new AdvisoryLockLeadership(handle.pool, (err) => reconciler?.lostLeadership(err), {
@@ -299,18 +301,24 @@ function healthProber(
   db: Database,
   podCache: PodCache,
   adapters: AdapterRegistry,
+  probeIntervalMs: number | undefined,
   logger: Logger,
   wake: (podId: string) => void,
 ): HealthProber {
   const neighbours = new NeighbourTableWatch(logger);
+  /** The last targets made from the cache, kept while no pod changes (usage aside). */
+  let kept: { revision: number; targets: ProbeTarget[] } | undefined;
   return new HealthProber({
-    tickMs: 2_000,
+    // Short: a starting agent is probed every `startupIntervalMs` (1 s) until it answers.
+    tickMs: 1_000,
     logger,
     onRound: (targets) => neighbours.observe(targets),
     // From the pod cache, which the change feed keeps current: no query every tick. The
     // database answers while the cache is not current (before its load, while the feed is lost).
     targets: async () => {
-      const cached = podCache.all();
+      const revision = podCache.fleetRevision();
+      if (kept && kept.revision === revision) return kept.targets;
+      const cached = revision === null ? null : podCache.all();
       const running = cached
         ? cached.flatMap((p) =>
             !p.deletedAt && p.desiredState === 'running' && p.status.phase === 'running'
@@ -318,17 +326,19 @@ function healthProber(
               : [],
           )
         : await listRunningPods(db);
-      return running.flatMap((p) => {
+      const targets = running.flatMap((p) => {
         if (!p.ipAddress) return [];
         const adapter = adapters.get(p.agentType);
         return [
           {
             podId: p.id,
             baseUrl: `http://${p.ipAddress}:${adapter.containerPort}`,
-            probe: adapter.probes.liveness,
+            probe: livenessProbe(adapter, probeIntervalMs),
           },
         ];
       });
+      kept = revision === null ? undefined : { revision, targets };
+      return targets;
     },
     onChange: (podId, health, detail) => {
       const healthy = health === 'healthy';

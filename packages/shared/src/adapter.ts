@@ -19,6 +19,12 @@ export interface HttpProbe {
    * `initialDelayMs`.
    */
   startupTimeoutMs?: number;
+  /**
+   * How often to probe until the agent first answers (defaults to `intervalMs`). Short, so that a
+   * pod is healthy and routable within about this long of its agent answering; once it has
+   * answered, `intervalMs` applies, and a restarted container starts over here.
+   */
+  startupIntervalMs?: number;
 }
 
 /** Optional powers an adapter may declare; callers check them before use. */

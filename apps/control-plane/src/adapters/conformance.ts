@@ -172,6 +172,10 @@ const CHECKS: Record<string, (f: Fixture) => void> = {
       expect(Number.isInteger(probe.failureThreshold) && probe.failureThreshold >= 1).toBe(true);
       if (probe.startupTimeoutMs !== undefined)
         expect(probe.startupTimeoutMs).toBeGreaterThanOrEqual(probe.initialDelayMs);
+      if (probe.startupIntervalMs !== undefined) {
+        expect(probe.startupIntervalMs).toBeGreaterThan(0);
+        expect(probe.startupIntervalMs).toBeLessThanOrEqual(probe.intervalMs);
+      }
     }
   },
   'renders its config form as JSON Schema': ({ adapter }) => {

@@ -56,6 +56,9 @@ beforeAll(async () => {
     AGENTPOD_CADDY_ADMIN_URL: caddy.adminUrl,
     AGENTPOD_PROXY_HTTPS_PORT: String(caddy.httpsPort),
     AGENTPOD_POD_SUBNET_POOL: SUBNET_POOL,
+    // The hung-agent test waits for three failed probes: at 10 s, not the default 30 s (this
+    // also proves the setting reaches the prober).
+    AGENTPOD_PROBE_INTERVAL_MS: '10000',
     // Other test files' labelled objects come and go while this runs: never sweep them.
     AGENTPOD_SWEEP_DRY_RUN: 'true',
   });

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { HealthProber } from './prober.js';
+import { HealthProber, livenessProbe } from './prober.js';
 
 describe('HealthProber ticks', () => {
   it('survive a failing target list and log only when that starts and when it ends', async () => {
@@ -102,6 +102,95 @@ describe('HealthProber start-up', () => {
     } finally {
       a.close();
     }
+  });
+});
+
+describe('HealthProber intervals', () => {
+  it('probes a starting agent every startupIntervalMs, then every intervalMs once it has answered', async () => {
+    const { createServer } = await import('node:http');
+    let up = false;
+    let asked = 0;
+    const server = createServer((_req, res) => {
+      asked++;
+      res.statusCode = up ? 200 : 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const clock = { now: 1_000_000 };
+      const changes: string[] = [];
+      const probe = {
+        path: '/healthz',
+        expectStatus: 200,
+        initialDelayMs: 60_000,
+        intervalMs: 30_000,
+        startupIntervalMs: 1_000,
+        timeoutMs: 2_000,
+        failureThreshold: 3,
+      };
+      const targets = [{ podId: 'pod_a', baseUrl: `http://127.0.0.1:${port}`, probe }];
+      const p = new HealthProber({
+        tickMs: 1_000,
+        logger: pino({ level: 'silent' }),
+        now: () => clock.now,
+        onChange: (_id, health) => changes.push(health),
+        targets: async () => targets,
+      });
+      // Starting: every tick a second apart probes.
+      for (let i = 0; i < 5; i++, clock.now += 1_000) await p.tick();
+      expect(asked).toBe(5);
+      up = true;
+      await p.tick();
+      expect(changes).toEqual(['healthy']);
+      expect(asked).toBe(6);
+      // Answered: the next probe is 30 s after that one, not a second.
+      for (let i = 0; i < 29; i++) {
+        clock.now += 1_000;
+        await p.tick();
+      }
+      expect(asked).toBe(6);
+      clock.now += 1_000;
+      await p.tick();
+      expect(asked).toBe(7);
+      // A restarted container starts over at the start-up interval.
+      p.reset('pod_a');
+      up = false;
+      await p.tick();
+      clock.now += 1_000;
+      await p.tick();
+      expect(asked).toBe(9);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("sets every adapter's steady interval from the operator's setting, never below a probe's timeout or start-up interval", () => {
+    const liveness = {
+      path: '/healthz',
+      expectStatus: 200,
+      initialDelayMs: 15_000,
+      intervalMs: 30_000,
+      startupIntervalMs: 1_000,
+      timeoutMs: 5_000,
+      failureThreshold: 3,
+    };
+    const adapter = { probes: { liveness } };
+    expect(livenessProbe(adapter, undefined)).toBe(liveness);
+    expect(livenessProbe(adapter, 10_000)).toEqual({ ...liveness, intervalMs: 10_000 });
+    expect(livenessProbe(adapter, 2_000)).toEqual({
+      ...liveness,
+      intervalMs: 2_000,
+      timeoutMs: 2_000,
+      startupIntervalMs: 1_000,
+    });
+    const { startupIntervalMs: _, ...withoutStartup } = liveness;
+    expect(livenessProbe({ probes: { liveness: withoutStartup } }, 1_000)).toEqual({
+      ...withoutStartup,
+      intervalMs: 1_000,
+      timeoutMs: 1_000,
+      startupIntervalMs: 1_000,
+    });
   });
 });
 

@@ -23,7 +23,10 @@ interface PodProbeState {
 }
 
 export interface ProberOptions {
-  /** Pods to probe now (running, with an address). */
+  /**
+   * Pods to probe now (running, with an address). Answer with the same array while the fleet
+   * has not changed: each tick then skips looking for pods that are gone.
+   */
   targets: () => Promise<ProbeTarget[]>;
   /** Called when a pod's health changes; the reconciler acts on it. */
   onChange: (podId: string, health: ProbeHealth, detail: string) => void;
@@ -43,6 +46,8 @@ export class HealthProber {
   private readonly states = new Map<string, PodProbeState>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** The list the last tick probed: the same array again means the same pods. */
+  private lastTargets: ProbeTarget[] | undefined;
   private readonly now: () => number;
   private readonly log: LoopLog;
 
@@ -77,9 +82,25 @@ export class HealthProber {
     try {
       const targets = await this.opts.targets();
       this.opts.onRound?.(targets.length);
-      const live = new Set(targets.map((t) => t.podId));
-      for (const podId of this.states.keys()) if (!live.has(podId)) this.states.delete(podId);
-      await Promise.all(targets.map((t) => this.probeIfDue(t)));
+      // The same list as last time (nothing changed in the fleet): nobody to forget.
+      if (targets !== this.lastTargets) {
+        this.lastTargets = targets;
+        const live = new Set(targets.map((t) => t.podId));
+        for (const podId of this.states.keys()) if (!live.has(podId)) this.states.delete(podId);
+      }
+      // Most ticks find most pods not due: pick those that are without a promise per pod.
+      const now = this.now();
+      const due: Promise<void>[] = [];
+      for (const target of targets) {
+        const state = this.stateOf(target, now);
+        const every = state.answered
+          ? target.probe.intervalMs
+          : (target.probe.startupIntervalMs ?? target.probe.intervalMs);
+        if (now - state.lastProbeAt < every) continue;
+        state.lastProbeAt = now;
+        due.push(this.probe(target, state, now));
+      }
+      if (due.length > 0) await Promise.all(due);
       this.log.succeeded();
     } catch (err) {
       // The list of targets comes from the database; the next tick tries again.
@@ -89,8 +110,7 @@ export class HealthProber {
     }
   }
 
-  private async probeIfDue(target: ProbeTarget): Promise<void> {
-    const now = this.now();
+  private stateOf(target: ProbeTarget, now: number): PodProbeState {
     let state = this.states.get(target.podId);
     if (!state) {
       state = {
@@ -99,12 +119,14 @@ export class HealthProber {
         graceUntil: now + target.probe.initialDelayMs,
         startupUntil: now + (target.probe.startupTimeoutMs ?? target.probe.initialDelayMs),
         answered: false,
-        lastProbeAt: 0,
+        lastProbeAt: Number.NEGATIVE_INFINITY,
       };
       this.states.set(target.podId, state);
     }
-    if (now - state.lastProbeAt < target.probe.intervalMs) return;
-    state.lastProbeAt = now;
+    return state;
+  }
+
+  private async probe(target: ProbeTarget, state: PodProbeState, now: number): Promise<void> {
     const { ok, detail } = await probeOnce(target);
     if (ok) {
       state.failures = 0;
@@ -134,6 +156,24 @@ export class HealthProber {
     state.health = health;
     this.opts.onChange(podId, health, detail);
   }
+}
+
+/**
+ * An adapter's liveness probe, at the operator's steady interval when one is set
+ * (`AGENTPOD_PROBE_INTERVAL_MS`); a probe's timeout and start-up interval never exceed it.
+ */
+export function livenessProbe(
+  adapter: { probes: { liveness: HttpProbe } },
+  intervalMs: number | undefined,
+): HttpProbe {
+  const probe = adapter.probes.liveness;
+  if (intervalMs === undefined) return probe;
+  return {
+    ...probe,
+    intervalMs,
+    timeoutMs: Math.min(probe.timeoutMs, intervalMs),
+    startupIntervalMs: Math.min(probe.startupIntervalMs ?? intervalMs, intervalMs),
+  };
 }
 
 /**

@@ -53,6 +53,8 @@ export class PodCache {
   private readonly byId = new Map<string, CachedPod>();
   /** Bumped by every change to any entry: a kept page of an older version is stale. */
   private version = 0;
+  /** Bumped when a pod is added, dropped or changed in more than its usage figures. */
+  private podChanges = 0;
   private readonly pages = new Map<string, { version: number; json: string }>();
   /** Ids in list order; null after a pod was added or dropped, until the next list. */
   private order: string[] | null = null;
@@ -114,6 +116,15 @@ export class PodCache {
    */
   all(): PodWithStatus[] | null {
     return this.current ? Array.from(this.byId.values(), (e) => e.pod) : null;
+  }
+
+  /**
+   * A number that changes whenever a pod is added, dropped, or changed in anything but its usage
+   * figures; null while the cache is not current. A reader that derives something from all pods
+   * on a timer (the prober's targets) derives it again only when this changes.
+   */
+  fleetRevision(): number | null {
+    return this.current ? this.podChanges : null;
   }
 
   /** A page in list order, filtered as the database's listPods filters. */
@@ -289,12 +300,14 @@ export class PodCache {
 
   private put(pod: PodWithStatus): void {
     this.version++;
+    this.podChanges++;
     if (!this.byId.has(pod.id)) this.order = null;
     this.byId.set(pod.id, cached(pod));
   }
 
   private drop(id: string): void {
     this.version++;
+    this.podChanges++;
     if (this.byId.delete(id)) this.order = null;
   }
 

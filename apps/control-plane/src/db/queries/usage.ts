@@ -82,41 +82,42 @@ export async function getUsageByPodIds(
   return rows.map((r) => ({ podId: r.podId, usage: (r.usage as PodUsage | null) ?? null }));
 }
 
-/** One collector pass: the raw series rows and every sampled pod's latest usage, at once. */
+/**
+ * One collector pass in one statement: the raw series rows and every sampled pod's latest usage.
+ * The samples travel as one JSON parameter: with a thousand pods, the query builder's
+ * thirteen parameters a row cost more CPU than the whole stats pass (docs/performance.md).
+ */
 export async function recordUsage(db: Database, samples: UsageSample[]): Promise<void> {
   if (samples.length === 0) return;
-  await db.transaction(async (tx) => {
-    await tx
-      .insert(podUsage)
-      .values(
-        samples.map(({ podId, usage, rates }) => ({
-          podId,
-          at: new Date(usage.at),
-          resolution: RAW,
-          cpuPercent: usage.cpuPercent,
-          cpuPercentMax: usage.cpuPercent,
-          memoryBytes: usage.memoryBytes,
-          memoryBytesMax: usage.memoryBytes,
-          memoryLimitBytes: usage.memoryLimitBytes,
-          pids: usage.pids,
-          networkRxBps: rates.networkRxBytesPerSecond,
-          networkTxBps: rates.networkTxBytesPerSecond,
-          blockReadBps: rates.blockReadBytesPerSecond,
-          blockWriteBps: rates.blockWriteBytesPerSecond,
-        })),
-      )
-      .onConflictDoNothing();
-    // One statement for all pods. Only pods still running get it: a pod that stopped since
-    // the pass began has had its usage cleared by its reconcile.
-    const rows = JSON.stringify(samples.map((s) => ({ pod_id: s.podId, usage: s.usage })));
-    await tx.execute(sql`
-      UPDATE pod_status AS s SET usage = CASE
-        -- The volume's figure comes from its own, slower pass (stats/volume-usage.ts): keep it.
-        WHEN s.usage->'volume' IS NULL THEN v.usage
-        ELSE v.usage || jsonb_build_object('volume', s.usage->'volume') END
-      FROM jsonb_to_recordset(${rows}::jsonb) AS v(pod_id text, usage jsonb)
-      WHERE s.pod_id = v.pod_id AND s.phase = 'running'`);
-  });
+  const rows = JSON.stringify(
+    samples.map((s) => ({ pod_id: s.podId, usage: s.usage, rates: s.rates })),
+  );
+  const number = (from: 'usage' | 'rates', key: string) =>
+    sql.raw(`(v.${from}->>'${key}')::double precision`);
+  await db.execute(sql`
+    WITH v AS (
+      SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS v(pod_id text, usage jsonb, rates jsonb)
+    ), series AS (
+      INSERT INTO pod_usage (pod_id, at, resolution, cpu_percent, cpu_percent_max, memory_bytes,
+        memory_bytes_max, memory_limit_bytes, pids, network_rx_bps, network_tx_bps,
+        block_read_bps, block_write_bps)
+      SELECT v.pod_id, (v.usage->>'at')::timestamptz, ${RAW}, ${number('usage', 'cpuPercent')},
+        ${number('usage', 'cpuPercent')}, ${number('usage', 'memoryBytes')},
+        ${number('usage', 'memoryBytes')}, ${number('usage', 'memoryLimitBytes')},
+        ${number('usage', 'pids')}, ${number('rates', 'networkRxBytesPerSecond')},
+        ${number('rates', 'networkTxBytesPerSecond')}, ${number('rates', 'blockReadBytesPerSecond')},
+        ${number('rates', 'blockWriteBytesPerSecond')}
+      FROM v
+      ON CONFLICT DO NOTHING
+    )
+    -- Only pods still running get it: a pod that stopped since the pass began has had its usage
+    -- cleared by its reconcile.
+    UPDATE pod_status AS s SET usage = CASE
+      -- The volume's figure comes from its own, slower pass (stats/volume-usage.ts): keep it.
+      WHEN s.usage->'volume' IS NULL THEN v.usage
+      ELSE v.usage || jsonb_build_object('volume', s.usage->'volume') END
+    FROM v
+    WHERE s.pod_id = v.pod_id AND s.phase = 'running'`);
 }
 
 /**
