@@ -49,7 +49,7 @@ describe('loadConfig', () => {
     );
   });
 
-  it("leaves the probe interval to each agent type unless the operator sets one", () => {
+  it('leaves the probe interval to each agent type unless the operator sets one', () => {
     expect(loadConfig({}, noAddress).probeIntervalMs).toBeUndefined();
     expect(loadConfig({ AGENTPOD_PROBE_INTERVAL_MS: '10000' }, noAddress).probeIntervalMs).toBe(
       10_000,

@@ -1,7 +1,7 @@
 // The Docker layer's public surface: everything above runtime/ imports from here.
 
 export type { CgroupLocation, CgroupReading, CgroupRoots } from './cgroup-usage.js';
-export { locateCgroup, readCgroup, usageFromCgroup } from './cgroup-usage.js';
+export { CgroupFiles, locateCgroup, readCgroup, usageFromCgroup } from './cgroup-usage.js';
 export type {
   ContainerLogs,
   ContainerMount,

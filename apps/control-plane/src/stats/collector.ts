@@ -7,7 +7,7 @@ import type { Database } from '../db/client.js';
 import { listPodsToSample, recordUsage, type UsageSample } from '../db/queries/usage.js';
 import { type Logger, LoopLog } from '../logger.js';
 import {
-  type CgroupLocation,
+  CgroupFiles,
   type CgroupReading,
   type CgroupRoots,
   type ContainerUsage,
@@ -18,7 +18,6 @@ import {
   type DockerStatsJson,
   inspectContainer,
   locateCgroup,
-  readCgroup,
   usageFromCgroup,
   usageRates,
 } from '../runtime/index.js';
@@ -47,8 +46,8 @@ const CGROUP_BATCH = 64;
 export class StatsCollector {
   /** The last sample of each container: the CPU share and the rates compare with it. */
   private readonly previous = new Map<string, Previous>();
-  /** Where each container's cgroup is; null: not readable from here, ask Docker. */
-  private readonly located = new Map<string, CgroupLocation | null>();
+  /** Each container's counter files, kept open; null: not readable from here, ask Docker. */
+  private readonly located = new Map<string, CgroupFiles | null>();
   private timer: NodeJS.Timeout | undefined;
   private collecting: Promise<unknown> | undefined;
   private readonly log: LoopLog;
@@ -80,6 +79,8 @@ export class StatsCollector {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.collecting;
+    for (const files of this.located.values()) files?.close();
+    this.located.clear();
   }
 
   /** One pass over the running pods; returns how many were sampled. */
@@ -101,7 +102,11 @@ export class StatsCollector {
     );
     const live = new Set(targets.map((t) => t.containerId));
     for (const id of this.previous.keys()) if (!live.has(id)) this.previous.delete(id);
-    for (const id of this.located.keys()) if (!live.has(id)) this.located.delete(id);
+    for (const [id, files] of this.located) {
+      if (live.has(id)) continue;
+      files?.close();
+      this.located.delete(id);
+    }
     const taken = samples.filter((s): s is UsageSample => s !== null);
     await recordUsage(this.db, taken);
     return taken.length;
@@ -128,11 +133,13 @@ export class StatsCollector {
   ): Promise<UsageSample | null | undefined> {
     const roots = this.opts.cgroups;
     if (!roots) return undefined;
-    let location = this.located.get(containerId);
-    if (location === null) return undefined;
-    let reading = location ? readCgroup(location, roots) : null;
+    let files = this.located.get(containerId);
+    if (files === null) return undefined;
+    let reading = files ? files.read() : null;
     if (!reading) {
       // New to us, or restarted (another init process): one inspect finds its process.
+      files?.close();
+      this.located.delete(containerId);
       let pid: number;
       try {
         const view = await inspectContainer(this.docker, containerId);
@@ -142,16 +149,19 @@ export class StatsCollector {
         if (err instanceof DockerNotFoundError) return null;
         throw err;
       }
-      location = locateCgroup(containerId, pid, roots);
-      this.located.set(containerId, location);
-      if (!location) {
+      const location = locateCgroup(containerId, pid, roots);
+      files = location && new CgroupFiles(location, roots);
+      // Another reading of this container (sampleContainer) may have located it meanwhile.
+      this.located.get(containerId)?.close();
+      this.located.set(containerId, files);
+      if (!files) {
         this.opts.logger.debug(
           { containerId },
           'cgroup files not readable here: using Docker stats',
         );
         return undefined;
       }
-      reading = readCgroup(location, roots);
+      reading = files.read();
       if (!reading) return null;
     }
     const before = this.previous.get(containerId);

@@ -2,10 +2,13 @@
 // says of the same container: the same limit, processes and network counters, the same memory
 // give or take what changed between the two reads, a CPU share held under the container's quota.
 // And the stats collector on either source: the files where they can be read, Docker where not.
+
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../db/testing.js';
 import { createLogger } from '../logger.js';
 import {
+  CgroupFiles,
   computeUsage,
   containerStats,
   createContainer,
@@ -13,6 +16,7 @@ import {
   inspectContainer,
   locateCgroup,
   readCgroup,
+  restartContainer,
   startContainer,
   stopContainer,
   usageFromCgroup,
@@ -118,6 +122,70 @@ describe('cgroup usage', () => {
     expect(location && readCgroup(location)).toBeTruthy();
     await stopContainer(docker, id, { timeoutSeconds: 0 });
     if (location) expect(readCgroup(location)).toBeNull();
+  });
+});
+
+describe('cgroup files kept open', () => {
+  const openFds = () => readdirSync('/proc/self/fd').length;
+
+  it('read afresh each time, as the files opened anew do', async () => {
+    const view = await inspectContainer(docker, busy);
+    const location = locateCgroup(view.id, view.state.pid);
+    if (!location) throw new Error('no cgroup found');
+    const before = openFds();
+    const files = new CgroupFiles(location);
+    const first = files.read();
+    if (!first) throw new Error('no first reading');
+    expect(openFds()).toBeGreaterThan(before);
+    // The spinning shell's CPU time grows from one reading of the same open files to the next.
+    const later = await eventually(
+      'the CPU counter to move on the kept files',
+      () => {
+        const r = files.read();
+        return r && r.cpuNs - first.cpuNs > 100_000_000 ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    // And it agrees with a reading that opens every file anew, taken right after.
+    const fresh = readCgroup(location);
+    if (!fresh) throw new Error('no fresh reading');
+    expect(fresh.cpuNs).toBeGreaterThanOrEqual(later.cpuNs);
+    expect(fresh.memoryLimit).toBe(later.memoryLimit);
+    expect(fresh.pids).toBe(later.pids);
+    expect(Math.abs(fresh.memoryUsage - later.memoryUsage)).toBeLessThan(1024 * 1024);
+    files.close();
+    expect(openFds()).toBe(before);
+  });
+
+  it('read a restarted container as gone, though its files stay open, and close them all', async () => {
+    const id = await createContainer(docker, {
+      name: testName('cgroup-kept'),
+      image: testImage('BASE'),
+      cmd: ['sleep', '300'],
+      env: {},
+      labels: TEST,
+      mounts: [],
+    });
+    await startContainer(docker, id);
+    const view = await inspectContainer(docker, id);
+    const location = locateCgroup(view.id, view.state.pid);
+    if (!location) throw new Error('no cgroup found');
+    const before = openFds();
+    const files = new CgroupFiles(location);
+    expect(files.read()).toBeTruthy();
+    await restartContainer(docker, id, { timeoutSeconds: 0 });
+    const again = await inspectContainer(docker, id);
+    expect(again.state.pid).not.toBe(view.state.pid);
+    // The kept /proc files are the old process's: gone with it, whatever has its pid now.
+    expect(files.read()).toBeNull();
+    files.close();
+    expect(openFds()).toBe(before);
+    // Located again, the new process reads.
+    const moved = locateCgroup(again.id, again.state.pid);
+    if (!moved) throw new Error('the restarted container not found');
+    const movedFiles = new CgroupFiles(moved);
+    expect(movedFiles.read()).toBeTruthy();
+    movedFiles.close();
   });
 });
 
