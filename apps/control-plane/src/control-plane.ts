@@ -92,6 +92,12 @@ export async function openControlPlane(
     throw err;
   }
   const db = await openConfiguredDatabase(config);
+  if (db.created) {
+    logger.info(
+      { database: db.description, ms: db.created.ms, peakRssMb: db.created.peakRssMb },
+      'created the embedded database (in a process of its own, now gone)',
+    );
+  }
   let installationId: string;
   try {
     const { applied } = await runMigrations(db);

@@ -1,5 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -31,6 +34,8 @@ export interface DatabaseHandle {
   description: string;
   /** The pg pool when kind is postgres (advisory locks need a dedicated connection from it). */
   pool?: pg.Pool;
+  /** When this open created the embedded database: how long that took, and its process's peak. */
+  created?: PgliteCreation;
   /** LISTEN on a channel (db/listen.ts), whichever the database. */
   listen(channel: string, cb: ListenCallbacks): Promise<ChannelListener>;
   close(): Promise<void>;
@@ -62,7 +67,15 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
       `DATABASE_URL must start with postgres:// or postgresql:// (got ${description}); unset it to use the embedded PGlite database`,
     );
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    // node-postgres closes a connection idle for 10 s by default; the periodic passes come
+    // every 30 s, so each one opened connections again (a backend forked on the server, the
+    // start-up exchange here). Kept for 5 minutes, they last from one pass to the next.
+    idleTimeoutMillis: 300_000,
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   try {
@@ -86,10 +99,17 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   };
 }
 
+/**
+ * PGlite's default 128 MB of shared buffers would be most of an idle control plane's memory;
+ * AgentPod's tables are small, and 16 MB keeps them cached.
+ */
+const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers = 16MB'] };
+
 async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
+  let created: PgliteCreation | undefined;
   if (dir !== undefined) {
     try {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dirname(dir), { recursive: true });
     } catch (err) {
       throw new StartupError(
         'data_dir_unwritable',
@@ -97,12 +117,11 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
         { cause: err },
       );
     }
+    if (!existsSync(join(dir, 'PG_VERSION'))) created = await createPglite(dir);
   }
   let client: PGlite;
   try {
-    // PGlite's default 128 MB of shared buffers is most of an idle control plane's memory;
-    // AgentPod's tables are small, and 16 MB keeps them cached.
-    client = new PGlite(dir, { postgresqlconf: ['shared_buffers = 16MB'] });
+    client = new PGlite(dir, PGLITE_OPTIONS);
     await client.waitReady;
   } catch (err) {
     throw new StartupError(
@@ -115,9 +134,67 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
     db: drizzlePglite(client, { schema }) as unknown as Database,
     kind: 'pglite',
     description: dir ? `PGlite in ${dir}` : 'PGlite in memory',
+    ...(created && { created }),
     listen: (channel, cb) => listenPglite(client, channel, cb),
     close: () => client.close(),
   };
+}
+
+export interface PgliteCreation {
+  ms: number;
+  /** The creating process's peak RSS in MB (null where /proc cannot say). */
+  peakRssMb: number | null;
+}
+
+/**
+ * Creates the embedded database in a process of its own, as PostgreSQL runs initdb: creating it
+ * runs a second PostgreSQL and initdb in WebAssembly, whose memory a process never gives back
+ * (over 700 MB at the peak, here), while opening the database left behind takes under 200 MB.
+ * It is built in a folder beside `dir` that takes its name once complete, so a crash halfway
+ * leaves no half-made database to open.
+ */
+async function createPglite(dir: string): Promise<PgliteCreation> {
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new StartupError(
+      'database_unavailable',
+      `${dir} holds files but no database (no PG_VERSION): move it away to start with a new database, or set AGENTPOD_DATA_DIR to the folder that holds yours`,
+    );
+  }
+  const building = `${dir}.creating`;
+  rmSync(building, { recursive: true, force: true });
+  // Resolved here, so the child finds PGlite wherever it is started from.
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const program = `
+    const { PGlite } = require(${JSON.stringify(entry)});
+    const started = Date.now();
+    (async () => {
+      const db = new PGlite(${JSON.stringify(building)}, ${JSON.stringify(PGLITE_OPTIONS)});
+      await db.waitReady;
+      await db.close();
+      let peakRssMb = null;
+      try {
+        const status = require('node:fs').readFileSync('/proc/self/status', 'latin1');
+        peakRssMb = Math.round(Number(/^VmHWM:\\s+(\\d+) kB/m.exec(status)[1]) / 1024);
+      } catch {}
+      console.log(JSON.stringify({ ms: Date.now() - started, peakRssMb }));
+    })().catch((err) => {
+      console.error((err && err.message) || String(err));
+      process.exit(1);
+    });`;
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)(process.execPath, ['-e', program]));
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
+    throw new StartupError(
+      'database_unavailable',
+      `cannot create the embedded database in ${dir}: ${stderr.split('\n').at(-1) || (err as Error).message}`,
+      { cause: err },
+    );
+  }
+  if (existsSync(dir)) rmdirSync(dir);
+  renameSync(building, dir);
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as PgliteCreation;
 }
 
 export function pgliteDirFor(dataDir: string): string {
