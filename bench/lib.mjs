@@ -92,6 +92,8 @@ export class ControlPlane {
     this.installation = undefined;
     /** Each periodic resync's own figures (logged at debug level), with when they came. */
     this.resyncPasses = [];
+    /** On a first start on PGlite: the separate process that created the database (ms, peak). */
+    this.databaseCreation = undefined;
     this.dataDir = mkdtempSync(join(tmpdir(), 'agentpod-bench-'));
   }
 
@@ -103,6 +105,10 @@ export class ControlPlane {
       if (!this.installation) this.installation = /"installation":"([a-z0-9]+)"/.exec(line)?.[1];
       if (line.includes('"msg":"resync pass"')) {
         this.resyncPasses.push({ at: Date.now(), ...JSON.parse(line) });
+      }
+      if (line.includes('"msg":"created the embedded database')) {
+        const { ms, peakRssMb } = JSON.parse(line);
+        this.databaseCreation = { ms, peakRssMb };
       }
     }
   }

@@ -8,6 +8,7 @@
 //   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
 //     --raw-layouts shared              only the shared-bridge raw baseline (the faster one)
 //     --db pglite                       the control plane on its embedded PGlite, first start
+//     --idle-seconds 90                 a shorter idle phase than the default five minutes
 //   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
 //   node bench/run.mjs fleet --profile D the control plane under --cpu-prof, its profile in D;
 //                                        then `node bench/profile-summary.mjs D` (idle phase)
@@ -36,12 +37,16 @@ const { values, positionals } = parseArgs({
     'raw-layouts': { type: 'string', default: 'per-pod,shared' },
     /** Fleet only: `postgres` (a scratch database on the test server) or `pglite` (embedded). */
     db: { type: 'string', default: 'postgres' },
+    /** Fleet only: how long the idle phase lasts (default 300: one of every periodic pass). */
+    'idle-seconds': { type: 'string' },
   },
   allowPositionals: true,
 });
 if (values.size !== undefined && !/^[1-9]\d*$/.test(values.size))
   throw new Error(`--size must be a whole number of pods, not "${values.size}"`);
 const size = values.size ? Number(values.size) : undefined;
+if (values['idle-seconds'] !== undefined && !/^[1-9]\d*$/.test(values['idle-seconds']))
+  throw new Error(`--idle-seconds must be a whole number, not "${values['idle-seconds']}"`);
 const rawLayouts = values['raw-layouts'].split(',');
 for (const layout of rawLayouts)
   if (layout !== 'per-pod' && layout !== 'shared')
@@ -68,6 +73,7 @@ for (const name of names) {
     noRaw: values['no-raw'],
     rawLayouts,
     database: values.db,
+    idleSeconds: values['idle-seconds'] ? Number(values['idle-seconds']) : undefined,
   });
   console.error(`[bench] ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -51,11 +51,14 @@ describe('bench/run.mjs --smoke', () => {
     expect(fleet.database).toBe('postgres');
   }, 300_000);
 
-  it('runs the fleet on the embedded PGlite, its first start included in the peak', () => {
+  it('runs the fleet on the embedded PGlite from a first start, and reports the process that created the database', () => {
     const fleet = smoke('fleet', '--db', 'pglite', '--no-raw').benches.fleet;
     expect(fleet).toMatchObject({ pods: 3, database: 'pglite', raw: null });
     expect(fleet.agentpod.healthyMs).toBeGreaterThanOrEqual(fleet.agentpod.runningMs);
     expect(fleet.agentpod.idle.peakRssMb).toBeGreaterThanOrEqual(fleet.agentpod.idle.rssMb);
+    // The creating process's peak is its own, beside the control plane's.
+    expect(fleet.agentpod.idle.databaseCreation.ms).toBeGreaterThan(0);
+    expect(fleet.agentpod.idle.databaseCreation.peakRssMb).toBeGreaterThan(100);
   }, 300_000);
 
   it('measures death-to-restart and failed-probes-to-restart on one pod', () => {
