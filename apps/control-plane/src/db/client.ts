@@ -67,15 +67,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
       `DATABASE_URL must start with postgres:// or postgresql:// (got ${description}); unset it to use the embedded PGlite database`,
     );
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    connectionTimeoutMillis: 5_000,
-    // node-postgres closes a connection idle for 10 s by default; the periodic passes come
-    // every 30 s, so each one opened connections again (a backend forked on the server, the
-    // start-up exchange here). Kept for 5 minutes, they last from one pass to the next.
-    idleTimeoutMillis: 300_000,
-  });
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   try {
