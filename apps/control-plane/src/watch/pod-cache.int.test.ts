@@ -188,6 +188,23 @@ describe.each(DATABASE_BACKENDS)('the pod cache on %s', (backend) => {
     await expect(cache.get(pod.id)).rejects.toMatchObject({ code: 'pod_not_found' });
   });
 
+  it('serves an empty fleet after a load that finds none, though nothing was added or dropped', async () => {
+    await cache.start();
+    const pod = await createPod(t.db, newPod('fay', { tenantId: tenants[1] as string }));
+    await cache.refresh(pod.id);
+    expect(JSON.parse(await cache.listJson({ limit: 10 })).items).toHaveLength(1);
+    const revision = cache.fleetRevision();
+    // The pod goes with its tenant while the cache hears nothing; the load after finds no pods.
+    cache.stop();
+    await requestPodDeletion(t.db, pod.id, { purge: false });
+    await writePodStatus(t.db, pod.id, { phase: 'deleted' });
+    await deleteTenant(t.db, tenants[1] as string);
+    await cache.start();
+    expect(cache.size).toBe(0);
+    expect(JSON.parse(await cache.listJson({ limit: 10 })).items).toEqual([]);
+    expect(cache.fleetRevision()).not.toBe(revision);
+  });
+
   it('loads everything again when notices may have been lost', async () => {
     await cache.start();
     const pod = await createPod(t.db, newPod('dave'));

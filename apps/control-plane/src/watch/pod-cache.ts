@@ -328,6 +328,10 @@ export class PodCache {
         try {
           const pods = await listAllPods(this.db);
           if (epoch !== this.epoch) return;
+          // A change even when the load finds no pods at all: kept pages and whatever a reader
+          // derived from the old entries (fleetRevision) are stale.
+          this.version++;
+          this.podChanges++;
           this.byId.clear();
           this.order = null;
           for (const pod of pods) this.put(pod);
