@@ -227,11 +227,7 @@ export const openWebUI: AgentAdapter<OpenWebUIConfig> = {
       path: '/health',
       expectStatus: 200,
       initialDelayMs: 120_000,
-      // Every second until it first answers, so it is routable within a second of that; then
-      // every 30 s, Docker's HEALTHCHECK default: a dead container is seen at once from Docker's
-      // events, and this only catches a hung agent (3 failures: 60-90 s). A probe costs the
-      // control plane ~0.3 ms of CPU, so at a thousand pods 10 s would be 3% of a core alone
-      // (docs/performance.md). AGENTPOD_PROBE_INTERVAL_MS sets another interval.
+      // The same timing as OpenClaw's, for the reasons given there (adapters/openclaw.ts).
       intervalMs: 30_000,
       startupIntervalMs: 1_000,
       timeoutMs: 5_000,

@@ -135,8 +135,7 @@ export function readCgroup(
  */
 export class CgroupFiles {
   private readonly paths: Partial<Record<CounterFile, string>>;
-  private readonly fds: Partial<Record<CounterFile, number>> = {};
-  private open = 0;
+  private readonly fds = new Map<CounterFile, number>();
 
   constructor(
     readonly location: CgroupLocation,
@@ -150,15 +149,14 @@ export class CgroupFiles {
   }
 
   close(): void {
-    for (const fd of Object.values(this.fds)) closeQuietly(fd);
-    keptOpen -= this.open;
-    this.open = 0;
-    for (const file of Object.keys(this.fds)) delete this.fds[file as CounterFile];
+    for (const fd of this.fds.values()) closeQuietly(fd);
+    keptOpen -= this.fds.size;
+    this.fds.clear();
   }
 
   private text(file: CounterFile): string {
     const path = this.paths[file] ?? '';
-    let fd = this.fds[file];
+    let fd = this.fds.get(file);
     if (fd === undefined) {
       if (keptOpen >= keepOpenLimit()) return read(path);
       try {
@@ -169,8 +167,7 @@ export class CgroupFiles {
         if (code === 'EMFILE' || code === 'ENFILE') return read(path);
         throw err;
       }
-      this.fds[file] = fd;
-      this.open++;
+      this.fds.set(file, fd);
       keptOpen++;
     }
     return readFrom(fd, 0, path);

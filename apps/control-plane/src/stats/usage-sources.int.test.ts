@@ -55,6 +55,20 @@ afterAll(async () => {
   await removeTestObjects(docker, TEST);
 });
 
+/** A running container that only sleeps, labelled for removal after the file. */
+async function startSleeper(name: string): Promise<string> {
+  const id = await createContainer(docker, {
+    name: testName(name),
+    image: testImage('BASE'),
+    cmd: ['sleep', '300'],
+    env: {},
+    labels: TEST,
+    mounts: [],
+  });
+  await startContainer(docker, id);
+  return id;
+}
+
 describe('cgroup usage', () => {
   it("reads what Docker's stats API reads, from the container's own files", async () => {
     const view = await inspectContainer(docker, busy);
@@ -107,16 +121,7 @@ describe('cgroup usage', () => {
   });
 
   it('reads a stopped container as gone', async () => {
-    const name = testName('cgroup-stop');
-    const id = await createContainer(docker, {
-      name,
-      image: testImage('BASE'),
-      cmd: ['sleep', '300'],
-      env: {},
-      labels: TEST,
-      mounts: [],
-    });
-    await startContainer(docker, id);
+    const id = await startSleeper('cgroup-stop');
     const view = await inspectContainer(docker, id);
     const location = locateCgroup(view.id, view.state.pid);
     expect(location && readCgroup(location)).toBeTruthy();
@@ -158,15 +163,7 @@ describe('cgroup files kept open', () => {
   });
 
   it('read a restarted container as gone, though its files stay open, and close them all', async () => {
-    const id = await createContainer(docker, {
-      name: testName('cgroup-kept'),
-      image: testImage('BASE'),
-      cmd: ['sleep', '300'],
-      env: {},
-      labels: TEST,
-      mounts: [],
-    });
-    await startContainer(docker, id);
+    const id = await startSleeper('cgroup-kept');
     const view = await inspectContainer(docker, id);
     const location = locateCgroup(view.id, view.state.pid);
     if (!location) throw new Error('no cgroup found');
