@@ -1,10 +1,12 @@
 // P2-P4 at one size: N stand-in pods created through the API on PostgreSQL, then left idle at
-// the default intervals (resync 30 s, probes 10 s, stats 10 s), then deleted through the API.
+// the default intervals (resync, probes and stats every 30 s), then deleted through the API.
 // Beside it, in the same run, the raw Docker sequence for the same N with AgentPod's flags at
 // parallelism 16, in both network layouts (a bridge per pod; one shared bridge without
 // inter-container traffic): the faster one is the baseline for convergence.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   neighbourTableWarning,
   readNeighbourLimits,
@@ -82,6 +84,40 @@ function checkNeighbourTable(count) {
   if (warning) throw new Error(warning);
 }
 
+/**
+ * `perf record` on the control plane for the idle phase, then a flat report by symbol (kernel
+ * and JavaScript alike: V8's own profiler misattributes work this sparse) and the shares by
+ * AgentPod's own module (perf-summary.mjs). All go to `dir`.
+ */
+async function perfRecord(pid, seconds, dir) {
+  const data = join(dir, 'perf.data');
+  // Not spawnSync: the bench must go on reading the control plane's output meanwhile, or its
+  // pipe fills and the control plane blocks on its next log line.
+  const record = spawn(
+    'perf',
+    ['record', '-F', '499', '-g', '-p', String(pid), '-o', data, '--', 'sleep', String(seconds)],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  record.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise((resolve) => record.on('close', resolve));
+  if (code !== 0) throw new Error(`perf record failed: ${stderr.trim()}`);
+  const report = spawnSync(
+    'perf',
+    ['report', '-i', data, '--no-children', '--sort', 'dso,sym', '--stdio', '-g', 'none'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  writeFileSync(join(dir, 'report.txt'), report.stdout);
+  const summary = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('./perf-summary.mjs', import.meta.url)), dir],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  writeFileSync(join(dir, 'summary.txt'), summary.stdout + summary.stderr);
+}
+
 async function podsPage(cp, filter = '') {
   const all = [];
   let cursor;
@@ -100,13 +136,29 @@ export async function run({
   smoke,
   size,
   profileDir,
+  perfDir,
   noRaw = false,
   rawLayouts = ['per-pod', 'shared'],
   database = 'postgres',
   idleSeconds: idleSecondsAsked,
 }) {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  if (perfDir) {
+    if (spawnSync('perf', ['--version']).status !== 0)
+      throw new Error(
+        '--perf needs Linux perf on this machine (Debian: apt-get install linux-perf)',
+      );
+    mkdirSync(perfDir, { recursive: true });
+  }
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // perf names JIT-compiled JavaScript from the map file --perf-basic-prof writes to /tmp.
+  // It also starts V8's log, which goes to the working folder unless told otherwise.
+  if (perfDir)
+    nodeArgs.push(
+      '--perf-basic-prof',
+      '--no-logfile-per-isolate',
+      `--logfile=${join(perfDir, 'v8.log')}`,
+    );
   const count = size ?? (smoke ? 3 : 100);
   checkNeighbourTable(count);
   // Each phase may take up to two seconds per pod on two cores; ten minutes at least.
@@ -172,7 +224,8 @@ export async function run({
     const dockerd0 = cpuMs(dockerdPid());
     // The idle phase on the monotonic clock V8's profiler stamps its samples with.
     const idleFromUs = process.hrtime.bigint() / 1000n;
-    await sleep(idleSeconds * 1000);
+    if (perfDir) await perfRecord(cp.pid, idleSeconds, perfDir);
+    else await sleep(idleSeconds * 1000);
     if (profileDir) {
       const window = { fromUs: String(idleFromUs), toUs: String(process.hrtime.bigint() / 1000n) };
       writeFileSync(join(profileDir, 'idle-window.json'), JSON.stringify(window));

@@ -12,6 +12,9 @@
 //   node bench/run.mjs --smoke --out F  tiny sizes, figures to F as JSON, docs untouched (CI)
 //   node bench/run.mjs fleet --profile D the control plane under --cpu-prof, its profile in D;
 //                                        then `node bench/profile-summary.mjs D` (idle phase)
+//   node bench/run.mjs fleet --perf D   `perf record` of the control plane's idle phase in D,
+//                                        with a flat report by symbol in D/report.txt and
+//                                        the shares by module in D/summary.txt (perf-summary.mjs)
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machine } from './lib.mjs';
@@ -31,6 +34,8 @@ const { values, positionals } = parseArgs({
     size: { type: 'string' },
     /** A folder for a CPU profile of the control plane (fleet only; no raw baseline then). */
     profile: { type: 'string' },
+    /** Fleet only: `perf record` the control plane over the idle phase into this folder. */
+    perf: { type: 'string' },
     /** Fleet only: skip the raw Docker baselines (for footprint figures at a large size). */
     'no-raw': { type: 'boolean', default: false },
     /** Fleet only: the raw layouts to run, `per-pod,shared` (default) or one of them. */
@@ -70,6 +75,7 @@ for (const name of names) {
     smoke: values.smoke,
     size,
     profileDir: values.profile,
+    perfDir: values.perf,
     noRaw: values['no-raw'],
     rawLayouts,
     database: values.db,

@@ -59,6 +59,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('caps probes and stats readings at 20 a second unless the operator sets another rate', () => {
+    const defaults = loadConfig({}, noAddress);
+    expect(defaults.probesPerSecond).toBe(20);
+    expect(defaults.stats.readingsPerSecond).toBe(20);
+    const set = loadConfig(
+      { AGENTPOD_PROBES_PER_SECOND: '100', AGENTPOD_STATS_READINGS_PER_SECOND: '0.5' },
+      noAddress,
+    );
+    expect(set.probesPerSecond).toBe(100);
+    expect(set.stats.readingsPerSecond).toBe(0.5);
+    expect(() => loadConfig({ AGENTPOD_PROBES_PER_SECOND: '0' }, noAddress)).toThrow(
+      /^AGENTPOD_PROBES_PER_SECOND .*\(got "0"\)$/,
+    );
+  });
+
   it('names the bad variable in one line', () => {
     expect(() => loadConfig({ AGENTPOD_PORT: 'eighty' }, noAddress)).toThrow(
       /^AGENTPOD_PORT .*\(got "eighty"\)$/,

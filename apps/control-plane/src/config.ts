@@ -62,6 +62,11 @@ const EnvSchema = z.object({
   // 30 s: Prometheus scrapes every minute by default, metrics-server every 15-60 s. Each reading
   // costs the control plane ~0.1-0.3 ms of CPU; at a thousand pods, 10 s was 1-3% of a core.
   AGENTPOD_STATS_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  // At most this many probes, and stats readings, a second on average: past 600 running pods at
+  // 30 s the steady interval grows with the fleet (1,000 pods: 50 s), so an idle control
+  // plane's CPU stays bounded (docs/performance.md, P3). Nomad's max_heartbeats_per_second.
+  AGENTPOD_PROBES_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(20),
+  AGENTPOD_STATS_READINGS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(20),
   AGENTPOD_STATS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   AGENTPOD_STATS_RAW_HOURS: z.coerce.number().min(1).max(168).default(6),
   AGENTPOD_STATS_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(7),
@@ -131,6 +136,8 @@ export interface Config {
   resyncIntervalMs: number;
   /** The health probes' steady interval for every agent type; unset: each adapter's own. */
   probeIntervalMs: number | undefined;
+  /** At most this many steady probes a second: a larger fleet is probed less often. */
+  probesPerSecond: number;
   /**
    * Reconciler leadership: the lock connection proves it still holds the lock every keepaliveMs
    * (a proof slower than timeoutMs is a loss); a standby tries for the lock every retryMs.
@@ -163,6 +170,8 @@ export interface Config {
   firstAdmin: { email: string; password: string } | undefined;
   stats: {
     intervalMs: number;
+    /** At most this many readings a second: a larger fleet is read less often. */
+    readingsPerSecond: number;
     /** Stats calls in flight at once: the daemon answers each on its next 1 s tick. */
     concurrency: number;
     rawRetentionMs: number;
@@ -221,6 +230,7 @@ export function loadConfig(
     secretKey: e.AGENTPOD_SECRET_KEY,
     resyncIntervalMs: e.AGENTPOD_RESYNC_INTERVAL_MS,
     probeIntervalMs: e.AGENTPOD_PROBE_INTERVAL_MS,
+    probesPerSecond: e.AGENTPOD_PROBES_PER_SECOND,
     leader: {
       keepaliveMs: e.AGENTPOD_LEADER_KEEPALIVE_MS,
       timeoutMs: e.AGENTPOD_LEADER_TIMEOUT_MS,
@@ -265,6 +275,7 @@ export function loadConfig(
         : undefined,
     stats: {
       intervalMs: e.AGENTPOD_STATS_INTERVAL_MS,
+      readingsPerSecond: e.AGENTPOD_STATS_READINGS_PER_SECOND,
       concurrency: e.AGENTPOD_STATS_CONCURRENCY,
       rawRetentionMs: e.AGENTPOD_STATS_RAW_HOURS * HOUR_MS,
       rollupRetentionMs: e.AGENTPOD_STATS_RETENTION_DAYS * 24 * HOUR_MS,

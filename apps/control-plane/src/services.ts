@@ -116,9 +116,8 @@ export function createServices(
     pullPolicy,
     containerLogs: config.containerLogs,
   });
-  const prober = healthProber(db, podCache, adapters, config.probeIntervalMs, logger, (id) =>
-    reconciler?.wake(id),
-  );
+  const probes = { intervalMs: config.probeIntervalMs, perSecond: config.probesPerSecond };
+  const prober = healthProber(db, podCache, adapters, probes, logger, (id) => reconciler?.wake(id));
   const leadership: Leadership =
     handle.kind === 'postgres' && handle.pool
       ? new AdvisoryLockLeadership(handle.pool, (err) => reconciler?.lostLeadership(err), {
@@ -134,6 +133,7 @@ export function createServices(
   });
   const stats = new StatsCollector(db, docker, {
     intervalMs: config.stats.intervalMs,
+    maxPerSecond: config.stats.readingsPerSecond,
     concurrency: config.stats.concurrency,
     logger,
     // The containers' own files when the daemon is on this machine; its stats API otherwise.
@@ -301,7 +301,7 @@ function healthProber(
   db: Database,
   podCache: PodCache,
   adapters: AdapterRegistry,
-  probeIntervalMs: number | undefined,
+  probes: { intervalMs: number | undefined; perSecond: number },
   logger: Logger,
   wake: (podId: string) => void,
 ): HealthProber {
@@ -311,6 +311,7 @@ function healthProber(
   return new HealthProber({
     // Short: a starting agent is probed every `startupIntervalMs` (1 s) until it answers.
     tickMs: 1_000,
+    maxPerSecond: probes.perSecond,
     logger,
     onRound: (targets) => neighbours.observe(targets),
     // From the pod cache, which the change feed keeps current: no query every tick. The
@@ -333,7 +334,7 @@ function healthProber(
           {
             podId: p.id,
             baseUrl: `http://${p.ipAddress}:${adapter.containerPort}`,
-            probe: livenessProbe(adapter, probeIntervalMs),
+            probe: livenessProbe(adapter, probes.intervalMs),
           },
         ];
       });

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { HealthProber, livenessProbe } from './prober.js';
+import { HealthProber, livenessProbe, steadySpreadMs } from './prober.js';
 
 describe('HealthProber ticks', () => {
   it('survive a failing target list and log only when that starts and when it ends', async () => {
@@ -163,6 +163,65 @@ describe('HealthProber intervals', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('spaces steady probes out past maxPerSecond, but not a starting agent', async () => {
+    const { createServer } = await import('node:http');
+    const asked = new Map<string, number>();
+    let up = false;
+    const server = createServer((req, res) => {
+      const pod = req.url?.slice(1) ?? '';
+      asked.set(pod, (asked.get(pod) ?? 0) + 1);
+      res.statusCode = up ? 200 : 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const clock = { now: 1_000_000 };
+      // Three pods at one probe every 10 s would be 0.3 a second; the cap is 0.1: every 30 s.
+      const targets = ['a', 'b', 'c'].map((pod) => ({
+        podId: pod,
+        baseUrl: `http://127.0.0.1:${port}`,
+        probe: {
+          path: `/${pod}`,
+          expectStatus: 200,
+          initialDelayMs: 60_000,
+          intervalMs: 10_000,
+          startupIntervalMs: 1_000,
+          timeoutMs: 2_000,
+          failureThreshold: 3,
+        },
+      }));
+      const p = new HealthProber({
+        tickMs: 1_000,
+        maxPerSecond: 0.1,
+        logger: pino({ level: 'silent' }),
+        now: () => clock.now,
+        onChange: () => {},
+        targets: async () => targets,
+      });
+      // Starting agents keep their start-up interval: a probe each, every second.
+      for (let i = 0; i < 3; i++, clock.now += 1_000) await p.tick();
+      expect([...asked.values()]).toEqual([3, 3, 3]);
+      up = true;
+      await p.tick();
+      expect([...asked.values()]).toEqual([4, 4, 4]);
+      // Answered: not at their own 10 s, but at the 30 s the cap allows.
+      for (let i = 0; i < 29; i++) {
+        clock.now += 1_000;
+        await p.tick();
+      }
+      expect([...asked.values()]).toEqual([4, 4, 4]);
+      clock.now += 1_000;
+      await p.tick();
+      expect([...asked.values()]).toEqual([5, 5, 5]);
+    } finally {
+      server.close();
+    }
+    expect(steadySpreadMs(1_000, 20)).toBe(50_000);
+    expect(steadySpreadMs(500, 20)).toBe(25_000);
+    expect(steadySpreadMs(1_000, undefined)).toBe(0);
   });
 
   it("sets every adapter's steady interval from the operator's setting, never below a probe's timeout or start-up interval", () => {

@@ -35,6 +35,12 @@ export interface ProberOptions {
   now?: () => number;
   /** Told how many pods each round reaches (network/neighbour-table.ts watches that). */
   onRound?: (targets: number) => void;
+  /**
+   * At most this many steady probes a second, on average: past `maxPerSecond × intervalMs` pods
+   * the steady interval grows with the fleet, as Nomad's `max_heartbeats_per_second` stretches
+   * its heartbeats. Starting agents are probed at their start-up interval regardless.
+   */
+  maxPerSecond?: number;
 }
 
 /**
@@ -90,11 +96,12 @@ export class HealthProber {
       }
       // Most ticks find most pods not due: pick those that are without a promise per pod.
       const now = this.now();
+      const spread = steadySpreadMs(targets.length, this.opts.maxPerSecond);
       const due: Promise<void>[] = [];
       for (const target of targets) {
         const state = this.stateOf(target, now);
         const every = state.answered
-          ? target.probe.intervalMs
+          ? Math.max(target.probe.intervalMs, spread)
           : (target.probe.startupIntervalMs ?? target.probe.intervalMs);
         if (now - state.lastProbeAt < every) continue;
         state.lastProbeAt = now;
@@ -156,6 +163,14 @@ export class HealthProber {
     state.health = health;
     this.opts.onChange(podId, health, detail);
   }
+}
+
+/**
+ * The shortest steady interval that keeps `count` pods at `maxPerSecond` probes (or readings) a
+ * second on average; 0 when there is no cap.
+ */
+export function steadySpreadMs(count: number, maxPerSecond: number | undefined): number {
+  return maxPerSecond ? Math.ceil((count * 1000) / maxPerSecond) : 0;
 }
 
 /**

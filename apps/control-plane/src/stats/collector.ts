@@ -5,6 +5,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Database } from '../db/client.js';
 import { listPodsToSample, recordUsage, type UsageSample } from '../db/queries/usage.js';
+import { steadySpreadMs } from '../health/prober.js';
 import { type Logger, LoopLog } from '../logger.js';
 import {
   CgroupFiles,
@@ -24,6 +25,11 @@ import {
 
 export interface StatsCollectorOptions {
   intervalMs: number;
+  /**
+   * At most this many readings a second, on average: past `maxPerSecond × intervalMs` running
+   * pods a pass comes less often than `intervalMs`, so the cost per second stays bounded.
+   */
+  maxPerSecond?: number;
   /**
    * Docker stats calls in flight at once. The daemon answers each one-shot call at its next
    * stats tick (once a second), so the calls wait rather than work: a pass over N pods takes
@@ -49,6 +55,9 @@ export class StatsCollector {
   /** Each container's counter files, kept open; null: not readable from here, ask Docker. */
   private readonly located = new Map<string, CgroupFiles | null>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Readings the last pass took: the next pass's spacing follows from it. */
+  private pods = 0;
   private collecting: Promise<unknown> | undefined;
   private readonly log: LoopLog;
 
@@ -61,23 +70,42 @@ export class StatsCollector {
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      // A pass that outlasts the interval is not run twice at once: the next tick skips.
-      if (this.collecting) return;
+    this.stopped = false;
+    this.next(this.opts.intervalMs);
+  }
+
+  /**
+   * The next pass in `delayMs`. Each pass sets the one after it, from its own start: never two
+   * at once, and a larger fleet spaces them out (`maxPerSecond`).
+   */
+  private next(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      const started = Date.now();
       this.collecting = this.collect()
         .then(
-          () => this.log.succeeded(),
+          (taken) => {
+            this.log.succeeded();
+            this.pods = taken;
+          },
           (err: unknown) => this.log.failed(err),
         )
         .finally(() => {
           this.collecting = undefined;
+          if (this.stopped) return;
+          this.next(Math.max(0, this.intervalMsFor(this.pods) - (Date.now() - started)));
         });
-    }, this.opts.intervalMs);
+    }, delayMs);
     this.timer.unref();
   }
 
+  /** The time from one pass's start to the next's, for a pass that took `pods` readings. */
+  intervalMsFor(pods: number): number {
+    return Math.max(this.opts.intervalMs, steadySpreadMs(pods, this.opts.maxPerSecond));
+  }
+
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
     await this.collecting;
     for (const files of this.located.values()) files?.close();
     this.located.clear();

@@ -162,6 +162,20 @@ describe('cgroup files kept open', () => {
     expect(openFds()).toBe(before);
   });
 
+  it('read a stopped container as gone, once later readings no longer ask whose the pid is', async () => {
+    const id = await startSleeper('cgroup-kept-stop');
+    const view = await inspectContainer(docker, id);
+    const location = locateCgroup(view.id, view.state.pid);
+    if (!location) throw new Error('no cgroup found');
+    const files = new CgroupFiles(location);
+    // The first reading checks the owner of the pid; the second relies on the held files.
+    expect(files.read()).toBeTruthy();
+    expect(files.read()).toBeTruthy();
+    await stopContainer(docker, id, { timeoutSeconds: 0 });
+    expect(files.read()).toBeNull();
+    files.close();
+  });
+
   it('read a restarted container as gone, though its files stay open, and close them all', async () => {
     const id = await startSleeper('cgroup-kept');
     const view = await inspectContainer(docker, id);
