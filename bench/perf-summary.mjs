@@ -23,7 +23,8 @@ function samples(dir) {
     if (line.trim() === '') {
       if (current) out.push(current);
       current = undefined;
-    } else if (!/^\s/.test(line)) {
+    } else if (/^\s*\d+\s*$/.test(line)) {
+      // The thread id, padded to the widest one.
       current = { tid: line.trim(), frames: [] };
     } else if (current) {
       // `<address> <symbol>`: the symbol alone.

@@ -262,7 +262,8 @@ export function createServices(
       podRoutes(podCache, pods),
       podHistoryRoutes({
         db,
-        statsIntervalMs: config.stats.intervalMs,
+        // Every pod held counts: an upper bound of the running ones the collector reads.
+        statsIntervalMs: () => stats.intervalMsFor(podCache.size),
         rawRetentionMs: config.stats.rawRetentionMs,
       }),
       podOperationRoutes({

@@ -21,8 +21,8 @@ const DEFAULT_POINTS = 60;
 
 export interface PodHistoryDeps {
   db: Database;
-  /** The collector's interval: no step is finer than the samples. */
-  statsIntervalMs: number;
+  /** The collector's spacing now (it grows with the fleet): no step is finer than the samples. */
+  statsIntervalMs: () => number;
   /** How long raw samples are kept; older ranges come from the 5-minute rollups. */
   rawRetentionMs: number;
   now?: () => number;
@@ -32,7 +32,7 @@ export interface PodHistoryDeps {
 export function seriesPlan(
   range: { since: number; until: number },
   asked: number | undefined,
-  deps: Pick<PodHistoryDeps, 'statsIntervalMs' | 'rawRetentionMs'> & { now: number },
+  deps: { statsIntervalMs: number; rawRetentionMs: number; now: number },
 ): { stepSeconds: number; resolution: number } {
   const fromRaw = range.since >= deps.now - deps.rawRetentionMs;
   const finest = fromRaw ? Math.max(1, Math.round(deps.statsIntervalMs / 1000)) : ROLLUP_SECONDS;
@@ -92,7 +92,8 @@ export function podHistoryRoutes(deps: PodHistoryDeps) {
           ]);
         }
         const { stepSeconds, resolution } = seriesPlan({ since, until }, req.query.step, {
-          ...deps,
+          statsIntervalMs: deps.statsIntervalMs(),
+          rawRetentionMs: deps.rawRetentionMs,
           now: at,
         });
         const points = await usageSeries(db, req.params.id, {
