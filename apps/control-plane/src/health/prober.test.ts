@@ -2,6 +2,21 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { HealthProber, livenessProbe, steadySpreadMs } from './prober.js';
 
+/** An HTTP server on a real local port, answering with `handler`. */
+async function server(handler: Parameters<typeof import('node:http').createServer>[1]) {
+  const { createServer } = await import('node:http');
+  const s = createServer(handler);
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as { port: number };
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () => {
+      s.closeAllConnections();
+      s.close();
+    },
+  };
+}
+
 describe('HealthProber ticks', () => {
   it('survive a failing target list and log only when that starts and when it ends', async () => {
     const messages: string[] = [];
@@ -34,15 +49,12 @@ describe('HealthProber ticks', () => {
 describe('HealthProber start-up', () => {
   /** An agent on a real local port that fails until told to answer. */
   async function agent() {
-    const { createServer } = await import('node:http');
     const state = { up: false };
-    const server = createServer((_req, res) => {
+    const s = await server((_req, res) => {
       res.statusCode = state.up ? 200 : 503;
       res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    return { state, baseUrl: `http://127.0.0.1:${port}`, close: () => server.close() };
+    return { state, ...s };
   }
 
   function prober(baseUrl: string, clock: { now: number }, changes: string[]) {
@@ -107,16 +119,13 @@ describe('HealthProber start-up', () => {
 
 describe('HealthProber intervals', () => {
   it('probes a starting agent every startupIntervalMs, then every intervalMs once it has answered', async () => {
-    const { createServer } = await import('node:http');
     let up = false;
     let asked = 0;
-    const server = createServer((_req, res) => {
+    const agent = await server((_req, res) => {
       asked++;
       res.statusCode = up ? 200 : 503;
       res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
     try {
       const clock = { now: 1_000_000 };
       const changes: string[] = [];
@@ -129,7 +138,7 @@ describe('HealthProber intervals', () => {
         timeoutMs: 2_000,
         failureThreshold: 3,
       };
-      const targets = [{ podId: 'pod_a', baseUrl: `http://127.0.0.1:${port}`, probe }];
+      const targets = [{ podId: 'pod_a', baseUrl: agent.baseUrl, probe }];
       const p = new HealthProber({
         tickMs: 1_000,
         logger: pino({ level: 'silent' }),
@@ -161,28 +170,25 @@ describe('HealthProber intervals', () => {
       await p.tick();
       expect(asked).toBe(9);
     } finally {
-      server.close();
+      agent.close();
     }
   });
 
   it('spaces steady probes out past maxPerSecond, but not a starting agent', async () => {
-    const { createServer } = await import('node:http');
     const asked = new Map<string, number>();
     let up = false;
-    const server = createServer((req, res) => {
+    const agent = await server((req, res) => {
       const pod = req.url?.slice(1) ?? '';
       asked.set(pod, (asked.get(pod) ?? 0) + 1);
       res.statusCode = up ? 200 : 503;
       res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
     try {
       const clock = { now: 1_000_000 };
       // Three pods at one probe every 10 s would be 0.3 a second; the cap is 0.1: every 30 s.
       const targets = ['a', 'b', 'c'].map((pod) => ({
         podId: pod,
-        baseUrl: `http://127.0.0.1:${port}`,
+        baseUrl: agent.baseUrl,
         probe: {
           path: `/${pod}`,
           expectStatus: 200,
@@ -217,7 +223,7 @@ describe('HealthProber intervals', () => {
       await p.tick();
       expect([...asked.values()]).toEqual([5, 5, 5]);
     } finally {
-      server.close();
+      agent.close();
     }
     expect(steadySpreadMs(1_000, 20)).toBe(50_000);
     expect(steadySpreadMs(500, 20)).toBe(25_000);
@@ -275,20 +281,6 @@ describe('a probe, on a real local port', () => {
     await p.tick();
     expect(changes).toHaveLength(1);
     return changes[0] as [string, string];
-  }
-
-  async function server(handler: Parameters<typeof import('node:http').createServer>[1]) {
-    const { createServer } = await import('node:http');
-    const s = createServer(handler);
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-    const { port } = s.address() as { port: number };
-    return {
-      baseUrl: `http://127.0.0.1:${port}`,
-      close: () => {
-        s.closeAllConnections();
-        s.close();
-      },
-    };
   }
 
   it('is healthy on the expected status, whatever the body, and asks for the probe path', async () => {
