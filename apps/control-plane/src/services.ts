@@ -35,13 +35,14 @@ import { ImagePuller } from './reconciler/image-puller.js';
 import { AdvisoryLockLeadership, type Leadership, SoleLeadership } from './reconciler/leader.js';
 import { PodNetwork } from './reconciler/pod-network.js';
 import { Reconciler } from './reconciler/reconciler.js';
+import { resyncRowsOf } from './reconciler/resync.js';
 import { parseSubnetPool } from './reconciler/subnets.js';
 import { Sweeper } from './reconciler/sweeper.js';
 import { RegistryCredentials } from './registries/service.js';
 import { createProxy, type ReverseProxy } from './routing/proxy.js';
 import { currentRoutes } from './routing/route-table.js';
 import { SecretBox } from './secrets/secret-box.js';
-import { StatsCollector } from './stats/collector.js';
+import { StatsCollector, sampleTargetsOf } from './stats/collector.js';
 import { Retention } from './stats/retention.js';
 import { VolumeUsageMonitor } from './stats/volume-usage.js';
 import { WatchFeed } from './watch/feed.js';
@@ -138,6 +139,10 @@ export function createServices(
     logger,
     // The containers' own files when the daemon is on this machine; its stats API otherwise.
     ...(docker.config.kind === 'unix' && { cgroups: { proc: '/proc', cgroup: '/sys/fs/cgroup' } }),
+    targets: () => {
+      const held = podCache.all();
+      return held && sampleTargetsOf(held);
+    },
   });
   const volumeUsage = new VolumeUsageMonitor(db, docker, {
     intervalMs: config.volumeUsage.intervalMs,
@@ -198,6 +203,11 @@ export function createServices(
       leaderRetryMs: config.leader.retryMs,
       // The status this process just wrote is what its own API answers next.
       afterReconcile: (id) => podCache.refresh(id),
+      // The cache is current to the last notice: the listing beside it is Docker's own word.
+      resyncRows: () => {
+        const held = podCache.all();
+        return held && resyncRowsOf(held);
+      },
       onReconciled: () => {
         proxy.changed();
         // A pod's address or egress policy may have changed with this reconcile.

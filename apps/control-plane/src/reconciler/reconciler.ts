@@ -13,7 +13,7 @@ import type { ExitHint } from './exits.js';
 import type { Leadership } from './leader.js';
 import { LeadershipLostError, WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcilePod, recordReconcileFailure } from './reconcile.js';
-import { needsReconcile } from './resync.js';
+import { needsReconcile, type ResyncRow } from './resync.js';
 
 export interface ReconcilerOptions {
   resyncIntervalMs: number;
@@ -24,6 +24,11 @@ export interface ReconcilerOptions {
   onReconciled?: (podId: string) => void;
   /** Awaited after every reconcile, before the pod counts as done (`idle()` waits for it). */
   afterReconcile?: (podId: string) => Promise<void>;
+  /**
+   * The periodic resync's rows from memory (the pod cache); null while it is not current, and
+   * unset: the database is asked each time (`listResyncRows`).
+   */
+  resyncRows?: () => ResyncRow[] | null;
 }
 
 /** Background parts that run only while this process leads (the prober, the sweeper). */
@@ -165,11 +170,12 @@ export class Reconciler {
     const cpu = process.cpuUsage();
     const calls = this.deps.docker.calls;
     const started = performance.now();
-    const { ids, pods } = await this.listUnsettled();
+    const { ids, pods, rowsFrom } = await this.listUnsettled();
     const used = process.cpuUsage(cpu);
     this.deps.logger.debug(
       {
         pods,
+        rowsFrom,
         queued: ids.length,
         dockerCalls: this.deps.docker.calls - calls,
         cpuMs: Math.round((used.user + used.system) / 100) / 10,
@@ -180,17 +186,23 @@ export class Reconciler {
     return ids;
   }
 
-  private async listUnsettled(): Promise<{ ids: string[]; pods: number }> {
+  private async listUnsettled(): Promise<{
+    ids: string[];
+    pods: number;
+    rowsFrom: 'cache' | 'database';
+  }> {
     const labels = {
       [LABEL_MANAGED]: 'true',
       [LABEL_INSTALLATION]: this.deps.installationId,
     };
+    const held = this.opts.resyncRows?.();
     const [rows, containers] = await Promise.all([
-      listResyncRows(this.deps.db),
+      held ?? listResyncRows(this.deps.db),
       // Docker not answering: every pod's own reconcile finds out (and says so in its status).
       listContainers(this.deps.docker, labels).catch(() => null),
     ]);
-    if (!containers) return { ids: rows.map((r) => r.id), pods: rows.length };
+    const rowsFrom = held ? 'cache' : 'database';
+    if (!containers) return { ids: rows.map((r) => r.id), pods: rows.length, rowsFrom };
     const byPod = new Map<string, typeof containers>();
     for (const c of containers) {
       const id = c.labels[LABEL_POD_ID];
@@ -204,7 +216,7 @@ export class Reconciler {
           needsReconcile(r, byPod.get(r.id) ?? [], this.deps.podNetwork.name) || unsettled(r.id),
       )
       .map((r) => r.id);
-    return { ids, pods: rows.length };
+    return { ids, pods: rows.length, rowsFrom };
   }
 
   /** Called by the leadership when its connection is lost. */

@@ -2,6 +2,7 @@
 // status and its time series. Read from the containers' cgroup files when the daemon is on this
 // machine (runtime/cgroup-usage.ts), else from Docker's stats API, a bounded number at a time.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { PodWithStatus } from '@agentpod/shared';
 import pLimit from 'p-limit';
 import type { Database } from '../db/client.js';
 import { listPodsToSample, recordUsage, type UsageSample } from '../db/queries/usage.js';
@@ -39,6 +40,29 @@ export interface StatsCollectorOptions {
   logger: Logger;
   /** Where the host's /proc and cgroup mount are; unset when Docker is on another machine. */
   cgroups?: CgroupRoots;
+  /**
+   * The running pods from memory (the pod cache); null while it is not current, and unset: the
+   * database is asked each pass (`listPodsToSample`).
+   */
+  targets?: () => SampleTarget[] | null;
+}
+
+/** A running pod's container, to be read. */
+export interface SampleTarget {
+  podId: string;
+  containerId: string;
+}
+
+/** The pods `listPodsToSample` finds, from pods held in memory: running, with a container. */
+export function sampleTargetsOf(pods: readonly PodWithStatus[]): SampleTarget[] {
+  const targets: SampleTarget[] = [];
+  for (const p of pods) {
+    const { phase, containerId } = p.status;
+    if (p.deletedAt || p.desiredState !== 'running' || phase !== 'running' || !containerId)
+      continue;
+    targets.push({ podId: p.id, containerId });
+  }
+  return targets;
 }
 
 /** The last sample of a container, from whichever source gave it. */
@@ -113,7 +137,7 @@ export class StatsCollector {
 
   /** One pass over the running pods; returns how many were sampled. */
   async collect(): Promise<number> {
-    const targets = await listPodsToSample(this.db);
+    const targets = this.opts.targets?.() ?? (await listPodsToSample(this.db));
     const samples: (UsageSample | null)[] = [];
     const viaDocker: typeof targets = [];
     for (const [i, t] of targets.entries()) {

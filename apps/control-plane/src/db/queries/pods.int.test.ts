@@ -1,17 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resyncRowsOf } from '../../reconciler/resync.js';
+import { sampleTargetsOf } from '../../stats/collector.js';
 import { DATABASE_BACKENDS, openTestDatabase, type TestDatabase } from '../testing.js';
 import {
   createPod,
   getPod,
   getPodSecrets,
+  listAllPods,
   listPodIdsToReconcile,
   listPods,
+  listResyncRows,
   type NewPod,
   requestPodDeletion,
   updatePod,
   writePodStatus,
 } from './pods.js';
 import { createTenant } from './tenants.js';
+import { listPodsToSample } from './usage.js';
 
 describe.each(DATABASE_BACKENDS)('pod queries on %s', (backend) => {
   let t: TestDatabase;
@@ -125,5 +130,43 @@ describe.each(DATABASE_BACKENDS)('pod queries on %s', (backend) => {
     expect(await listPodIdsToReconcile(t.db)).toEqual([]);
     const again = await createPod(t.db, newPod({ name: 'again' }));
     expect(again.subdomain).toBe('alice');
+  });
+
+  it('gives the resync and the stats pass, from pods held in memory, the rows their queries read', async () => {
+    // One pod of each kind the filters tell apart.
+    const running = await createPod(t.db, newPod({ subdomain: 'running' }));
+    await writePodStatus(t.db, running.id, {
+      phase: 'running',
+      health: 'healthy',
+      containerId: 'c-running',
+      observedGeneration: 1,
+      specHash: 'h1',
+    });
+    const starting = await createPod(t.db, newPod({ subdomain: 'starting' }));
+    await writePodStatus(t.db, starting.id, { phase: 'starting', containerId: 'c-starting' });
+    const stopping = await createPod(t.db, newPod({ subdomain: 'stopping' }));
+    await writePodStatus(t.db, stopping.id, { phase: 'running', containerId: 'c-stopping' });
+    await updatePod(t.db, stopping.id, { desiredState: 'stopped' });
+    const pending = await createPod(t.db, newPod({ subdomain: 'pending' }));
+    const deleting = await createPod(t.db, newPod({ subdomain: 'deleting' }));
+    await writePodStatus(t.db, deleting.id, { phase: 'running', containerId: 'c-deleting' });
+    await requestPodDeletion(t.db, deleting.id, { purge: false });
+    const gone = await createPod(t.db, newPod({ subdomain: 'gone' }));
+    await requestPodDeletion(t.db, gone.id, { purge: true });
+    await writePodStatus(t.db, gone.id, { phase: 'deleted' });
+
+    const held = await listAllPods(t.db);
+    const byId = <T extends { id: string }>(rows: T[]) =>
+      [...rows].sort((a, b) => a.id.localeCompare(b.id));
+    const fromMemory = byId(resyncRowsOf(held));
+    expect(fromMemory).toEqual(byId(await listResyncRows(t.db)));
+    expect(fromMemory.map((r) => r.id).sort()).toEqual(
+      [running.id, starting.id, stopping.id, pending.id, deleting.id].sort(),
+    );
+    expect(fromMemory.find((r) => r.id === deleting.id)?.deleting).toBe(true);
+
+    // Only the running pod that is meant to run, with its container.
+    expect(await listPodsToSample(t.db)).toEqual([{ podId: running.id, containerId: 'c-running' }]);
+    expect(sampleTargetsOf(held)).toEqual(await listPodsToSample(t.db));
   });
 });
