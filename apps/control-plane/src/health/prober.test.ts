@@ -199,10 +199,11 @@ describe('HealthProber intervals', () => {
           failureThreshold: 3,
         },
       }));
+      const said: { msg: string; everyMs?: number }[] = [];
       const p = new HealthProber({
         tickMs: 1_000,
         maxPerSecond: 0.1,
-        logger: pino({ level: 'silent' }),
+        logger: pino({ level: 'info' }, { write: (line) => said.push(JSON.parse(line)) }),
         now: () => clock.now,
         onChange: () => {},
         targets: async () => targets,
@@ -222,6 +223,10 @@ describe('HealthProber intervals', () => {
       clock.now += 1_000;
       await p.tick();
       expect([...asked.values()]).toEqual([5, 5, 5]);
+      // The operator is told once why the probes are further apart than the agents ask.
+      expect(said.map((l) => [l.msg, l.everyMs])).toEqual([
+        [expect.stringMatching(/AGENTPOD_PROBES_PER_SECOND/), 30_000],
+      ]);
     } finally {
       agent.close();
     }

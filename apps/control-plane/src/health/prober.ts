@@ -56,6 +56,8 @@ export class HealthProber {
   private lastTargets: ProbeTarget[] | undefined;
   private readonly now: () => number;
   private readonly log: LoopLog;
+  /** The cap spaces steady probes out beyond an agent's own interval (logged when it flips). */
+  private stretched = false;
 
   constructor(private readonly opts: ProberOptions) {
     this.now = opts.now ?? Date.now;
@@ -98,8 +100,10 @@ export class HealthProber {
       const now = this.now();
       const spread = steadySpreadMs(targets.length, this.opts.maxPerSecond);
       const due: Promise<void>[] = [];
+      let stretched = false;
       for (const target of targets) {
         const state = this.stateOf(target, now);
+        if (spread > target.probe.intervalMs) stretched = true;
         const every = state.answered
           ? Math.max(target.probe.intervalMs, spread)
           : (target.probe.startupIntervalMs ?? target.probe.intervalMs);
@@ -107,6 +111,7 @@ export class HealthProber {
         state.lastProbeAt = now;
         due.push(this.probe(target, state, now));
       }
+      this.sayIfStretched(stretched, targets.length, spread);
       if (due.length > 0) await Promise.all(due);
       this.log.succeeded();
     } catch (err) {
@@ -114,6 +119,20 @@ export class HealthProber {
       this.log.failed(err);
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Once when the cap starts spacing probes out, once when it stops: an operator's why. */
+  private sayIfStretched(stretched: boolean, pods: number, everyMs: number): void {
+    if (stretched === this.stretched) return;
+    this.stretched = stretched;
+    if (stretched) {
+      this.opts.logger.info(
+        { pods, everyMs, maxPerSecond: this.opts.maxPerSecond },
+        'steady probes spaced out past their interval, to keep to AGENTPOD_PROBES_PER_SECOND',
+      );
+    } else {
+      this.opts.logger.info({ pods }, "steady probes back at each agent's own interval");
     }
   }
 

@@ -11,11 +11,12 @@ describe('StatsCollector pacing', () => {
 
   it('runs a pass every interval, and spaces them out once a pass takes more readings than the cap allows', async () => {
     vi.useFakeTimers();
+    const said: { msg: string; everyMs?: number }[] = [];
     const collector = new StatsCollector(null as never, null as never, {
       intervalMs: 1_000,
       maxPerSecond: 2,
       concurrency: 1,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: 'info' }, { write: (line) => said.push(JSON.parse(line)) }),
     });
     let readings = 1;
     const passes: number[] = [];
@@ -38,8 +39,19 @@ describe('StatsCollector pacing', () => {
     expect(passes[4]).toBe(t0 + 9_000);
     expect(collector.intervalMsFor(10)).toBe(5_000);
     expect(collector.intervalMsFor(1)).toBe(1_000);
+    // Said once when the cap began to space the passes out, once when it stopped.
+    expect(said.map((l) => [l.msg, l.everyMs])).toEqual([
+      [expect.stringMatching(/spaced out/), 5_000],
+    ]);
+    readings = 1;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(passes).toHaveLength(6);
+    expect(said.map((l) => l.msg)).toEqual([
+      expect.stringMatching(/spaced out/),
+      'stats passes back at their interval',
+    ]);
     await collector.stop();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(passes).toHaveLength(5);
+    expect(passes).toHaveLength(6);
   });
 });

@@ -84,6 +84,8 @@ export class StatsCollector {
   private pods = 0;
   private collecting: Promise<unknown> | undefined;
   private readonly log: LoopLog;
+  /** The cap spaces passes out beyond `intervalMs` (logged when that flips). */
+  private stretched = false;
 
   constructor(
     private readonly db: Database,
@@ -116,10 +118,27 @@ export class StatsCollector {
         .finally(() => {
           this.collecting = undefined;
           if (this.stopped) return;
-          this.next(Math.max(0, this.intervalMsFor(this.pods) - (Date.now() - started)));
+          const every = this.intervalMsFor(this.pods);
+          this.sayIfStretched(every);
+          this.next(Math.max(0, every - (Date.now() - started)));
         });
     }, delayMs);
     this.timer.unref();
+  }
+
+  /** Once when the cap starts spacing passes out, once when it stops: an operator's why. */
+  private sayIfStretched(everyMs: number): void {
+    const stretched = everyMs > this.opts.intervalMs;
+    if (stretched === this.stretched) return;
+    this.stretched = stretched;
+    if (stretched) {
+      this.opts.logger.info(
+        { pods: this.pods, everyMs, maxPerSecond: this.opts.maxPerSecond },
+        'stats passes spaced out past their interval, to keep to AGENTPOD_STATS_READINGS_PER_SECOND',
+      );
+    } else {
+      this.opts.logger.info({ pods: this.pods }, 'stats passes back at their interval');
+    }
   }
 
   /** The time from one pass's start to the next's, for a pass that took `pods` readings. */
