@@ -59,7 +59,7 @@ describe('loadConfig', () => {
     );
   });
 
-  it('caps probes and stats readings at 20 a second unless the operator sets another rate', () => {
+  it('caps probes at 20 and stats readings at 10 a second unless the operator sets another rate', () => {
     const defaults = loadConfig({}, noAddress);
     expect(defaults.probesPerSecond).toBe(20);
     expect(defaults.stats.readingsPerSecond).toBe(10);

@@ -77,3 +77,23 @@ export class LoopLog {
     this.logger.error({ err, loop: this.loop }, `${this.loop} failed; retrying until it works`);
   }
 }
+
+/**
+ * A per-second cap that spaces a loop's work out past its interval (health/prober.ts'
+ * `steadySpreadMs`), logged when that starts and when it stops, never on every pass.
+ */
+export class CapLog {
+  private stretched = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly messages: { stretched: string; back: string },
+  ) {}
+
+  observe(stretched: boolean, fields: { pods: number; everyMs: number; maxPerSecond?: number }) {
+    if (stretched === this.stretched) return;
+    this.stretched = stretched;
+    if (stretched) this.logger.info(fields, this.messages.stretched);
+    else this.logger.info({ pods: fields.pods }, this.messages.back);
+  }
+}

@@ -1,4 +1,4 @@
-import { publicOrigin } from '@agentpod/shared';
+import { type PodWithStatus, publicOrigin } from '@agentpod/shared';
 import { AdapterRegistry } from './adapters/index.js';
 import { agentTypeRoutes } from './api/agent-types.js';
 import type { App, RouteRegistrar } from './api/app.js';
@@ -95,6 +95,13 @@ export function createServices(
   });
   const feed = new WatchFeed(handle, logger);
   const podCache = new PodCache(db, feed, logger);
+  /** A view of every pod held, for a loop that walks the fleet; null while the cache is not current. */
+  const fromCache =
+    <T>(view: (pods: PodWithStatus[]) => T) =>
+    (): T | null => {
+      const held = podCache.all();
+      return held && view(held);
+    };
   const tokenCache = new ApiTokenCache(db);
 
   // Assigned below: the prober, the leadership and the change feed report to it.
@@ -139,10 +146,7 @@ export function createServices(
     logger,
     // The containers' own files when the daemon is on this machine; its stats API otherwise.
     ...(docker.config.kind === 'unix' && { cgroups: { proc: '/proc', cgroup: '/sys/fs/cgroup' } }),
-    targets: () => {
-      const held = podCache.all();
-      return held && sampleTargetsOf(held);
-    },
+    targets: fromCache(sampleTargetsOf),
   });
   const volumeUsage = new VolumeUsageMonitor(db, docker, {
     intervalMs: config.volumeUsage.intervalMs,
@@ -204,10 +208,7 @@ export function createServices(
       // The status this process just wrote is what its own API answers next.
       afterReconcile: (id) => podCache.refresh(id),
       // The cache is current to the last notice: the listing beside it is Docker's own word.
-      resyncRows: () => {
-        const held = podCache.all();
-        return held && resyncRowsOf(held);
-      },
+      resyncRows: fromCache(resyncRowsOf),
       onReconciled: () => {
         proxy.changed();
         // A pod's address or egress policy may have changed with this reconcile.

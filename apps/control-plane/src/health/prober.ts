@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { HttpProbe } from '@agentpod/shared';
-import { type Logger, LoopLog } from '../logger.js';
+import { CapLog, type Logger, LoopLog } from '../logger.js';
 
 export type ProbeHealth = 'unknown' | 'healthy' | 'unhealthy';
 
@@ -56,12 +56,16 @@ export class HealthProber {
   private lastTargets: ProbeTarget[] | undefined;
   private readonly now: () => number;
   private readonly log: LoopLog;
-  /** The cap spaces steady probes out beyond an agent's own interval (logged when it flips). */
-  private stretched = false;
+  private readonly capLog: CapLog;
 
   constructor(private readonly opts: ProberOptions) {
     this.now = opts.now ?? Date.now;
     this.log = new LoopLog(opts.logger, 'health probing');
+    this.capLog = new CapLog(opts.logger, {
+      stretched:
+        'steady probes spaced out past their interval, to keep to AGENTPOD_PROBES_PER_SECOND',
+      back: "steady probes back at each agent's own interval",
+    });
   }
 
   start(): void {
@@ -111,7 +115,11 @@ export class HealthProber {
         state.lastProbeAt = now;
         due.push(this.probe(target, state, now));
       }
-      this.sayIfStretched(stretched, targets.length, spread);
+      this.capLog.observe(stretched, {
+        pods: targets.length,
+        everyMs: spread,
+        maxPerSecond: this.opts.maxPerSecond,
+      });
       if (due.length > 0) await Promise.all(due);
       this.log.succeeded();
     } catch (err) {
@@ -119,20 +127,6 @@ export class HealthProber {
       this.log.failed(err);
     } finally {
       this.ticking = false;
-    }
-  }
-
-  /** Once when the cap starts spacing probes out, once when it stops: an operator's why. */
-  private sayIfStretched(stretched: boolean, pods: number, everyMs: number): void {
-    if (stretched === this.stretched) return;
-    this.stretched = stretched;
-    if (stretched) {
-      this.opts.logger.info(
-        { pods, everyMs, maxPerSecond: this.opts.maxPerSecond },
-        'steady probes spaced out past their interval, to keep to AGENTPOD_PROBES_PER_SECOND',
-      );
-    } else {
-      this.opts.logger.info({ pods }, "steady probes back at each agent's own interval");
     }
   }
 

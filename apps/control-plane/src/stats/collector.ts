@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import type { Database } from '../db/client.js';
 import { listPodsToSample, recordUsage, type UsageSample } from '../db/queries/usage.js';
 import { steadySpreadMs } from '../health/prober.js';
-import { type Logger, LoopLog } from '../logger.js';
+import { CapLog, type Logger, LoopLog } from '../logger.js';
 import {
   CgroupFiles,
   type CgroupReading,
@@ -84,8 +84,7 @@ export class StatsCollector {
   private pods = 0;
   private collecting: Promise<unknown> | undefined;
   private readonly log: LoopLog;
-  /** The cap spaces passes out beyond `intervalMs` (logged when that flips). */
-  private stretched = false;
+  private readonly capLog: CapLog;
 
   constructor(
     private readonly db: Database,
@@ -93,6 +92,11 @@ export class StatsCollector {
     private readonly opts: StatsCollectorOptions,
   ) {
     this.log = new LoopLog(opts.logger, 'stats collection');
+    this.capLog = new CapLog(opts.logger, {
+      stretched:
+        'stats passes spaced out past their interval, to keep to AGENTPOD_STATS_READINGS_PER_SECOND',
+      back: 'stats passes back at their interval',
+    });
   }
 
   start(): void {
@@ -119,26 +123,15 @@ export class StatsCollector {
           this.collecting = undefined;
           if (this.stopped) return;
           const every = this.intervalMsFor(this.pods);
-          this.sayIfStretched(every);
+          this.capLog.observe(every > this.opts.intervalMs, {
+            pods: this.pods,
+            everyMs: every,
+            maxPerSecond: this.opts.maxPerSecond,
+          });
           this.next(Math.max(0, every - (Date.now() - started)));
         });
     }, delayMs);
     this.timer.unref();
-  }
-
-  /** Once when the cap starts spacing passes out, once when it stops: an operator's why. */
-  private sayIfStretched(everyMs: number): void {
-    const stretched = everyMs > this.opts.intervalMs;
-    if (stretched === this.stretched) return;
-    this.stretched = stretched;
-    if (stretched) {
-      this.opts.logger.info(
-        { pods: this.pods, everyMs, maxPerSecond: this.opts.maxPerSecond },
-        'stats passes spaced out past their interval, to keep to AGENTPOD_STATS_READINGS_PER_SECOND',
-      );
-    } else {
-      this.opts.logger.info({ pods: this.pods }, 'stats passes back at their interval');
-    }
   }
 
   /** The time from one pass's start to the next's, for a pass that took `pods` readings. */
