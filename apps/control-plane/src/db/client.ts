@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } fro
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -97,6 +98,17 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
  */
 const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers = 16MB'] };
 
+/**
+ * PGlite is PostgreSQL compiled to WebAssembly. V8 compiles all of it (9 MB of WebAssembly) with
+ * its baseline compiler, Liftoff, and then compiles the functions that run often a second time
+ * with its optimising compiler, TurboFan, keeping both. For AgentPod's small queries the
+ * optimised code buys nothing measurable, and compiling it costs the most memory the embedded
+ * database takes: opened alone and queried 600 times, 154 MB RSS with Liftoff only against
+ * 205 MB, in less time (docs/performance.md). The flag must be set before PGlite's module is
+ * compiled; it applies to this process's WebAssembly only (PGlite's and Node's HTTP parser).
+ */
+const WASM_FLAGS = '--liftoff-only';
+
 async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
   let created: PgliteCreation | undefined;
   if (dir !== undefined) {
@@ -113,6 +125,7 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
   }
   let client: PGlite;
   try {
+    setFlagsFromString(WASM_FLAGS);
     client = new PGlite(dir, PGLITE_OPTIONS);
     await client.waitReady;
   } catch (err) {
@@ -175,7 +188,7 @@ async function createPglite(dir: string): Promise<PgliteCreation> {
     });`;
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)(process.execPath, ['-e', program]));
+    ({ stdout } = await promisify(execFile)(process.execPath, [WASM_FLAGS, '-e', program]));
   } catch (err) {
     const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
     throw new StartupError(
