@@ -38,6 +38,8 @@ command -v nsenter >/dev/null || need+=(util-linux)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v curl >/dev/null || need+=(curl)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+# The CLI's completion scripts are run in both shells they are written for.
+command -v zsh >/dev/null || need+=(zsh)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -2,26 +2,34 @@
 // and `--json`. (`server` and `migrate` work on the database; `token` on it or the local server.)
 import { AgentPodClient } from '@agentpod/shared';
 import { type Command, Option } from 'commander';
+import { ContextStore, configPath } from './contexts.js';
 import { UsageError } from './errors.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-/** Global options: a flag wins over the environment variable, which wins over the default. */
+/**
+ * Global options: a flag wins over its environment variable, which wins over the context
+ * (`--context`, else the current one of `agentpod context use`), which wins over the default.
+ */
 export function connectionOptions(): Option[] {
   return [
-    new Option('--url <url>', 'the control plane URL').env('AGENTPOD_URL').default(DEFAULT_URL),
-    new Option('--token <token>', 'an API token (prefer the variable: flags show in ps)').env(
-      'AGENTPOD_TOKEN',
-    ),
+    new Option(
+      '--url <url>',
+      `the control plane URL (default: the context's, or ${DEFAULT_URL})`,
+    ).env('AGENTPOD_URL'),
+    new Option(
+      '--token <token>',
+      'an API token (prefer a context or the variable: flags show in ps)',
+    ).env('AGENTPOD_TOKEN'),
+    new Option('--context <name>', 'a context of `agentpod context list`').env('AGENTPOD_CONTEXT'),
   ];
 }
 
+export const JSON_HELP = 'print JSON (the API objects) instead of text';
+
 /** A subcommand of `parent` that calls the API and can print its answer as JSON. */
 export function apiCommand(parent: Command, nameAndArgs: string, description: string): Command {
-  return parent
-    .command(nameAndArgs)
-    .description(description)
-    .option('--json', 'print JSON (the API objects) instead of text');
+  return parent.command(nameAndArgs).description(description).option('--json', JSON_HELP);
 }
 
 export interface Connection {
@@ -30,19 +38,28 @@ export interface Connection {
 }
 
 export function connect(command: Command): Connection {
-  const opts = command.optsWithGlobals<{ url: string; token?: string; json?: boolean }>();
-  if (!opts.token) {
+  const opts = command.optsWithGlobals<{
+    url?: string;
+    token?: string;
+    context?: string;
+    json?: boolean;
+  }>();
+  // A context only fills in what neither a flag nor the environment gave.
+  const context =
+    opts.url && opts.token ? undefined : new ContextStore(configPath()).resolve(opts.context);
+  // An empty variable (AGENTPOD_URL=) is no value, as in a shell.
+  const url = opts.url || context?.url || DEFAULT_URL;
+  const token = opts.token || context?.token;
+  if (!token) {
     throw new UsageError(
-      'no API token: set AGENTPOD_TOKEN or pass --token (create one with `agentpod token create`)',
+      'no API token: add a context (`agentpod context add`), set AGENTPOD_TOKEN or pass --token (create one with `agentpod token create`)',
     );
   }
-  if (!/^https?:\/\/[^/]/.test(opts.url) || !URL.canParse(opts.url)) {
-    throw new UsageError(`AGENTPOD_URL / --url must be like ${DEFAULT_URL}, got "${opts.url}"`);
+  if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) {
+    const from = opts.url ? 'AGENTPOD_URL / --url' : `the URL of context "${context?.name}"`;
+    throw new UsageError(`${from} must be like ${DEFAULT_URL}, got "${url}"`);
   }
-  return {
-    client: new AgentPodClient({ baseUrl: opts.url, token: opts.token }),
-    json: opts.json === true,
-  };
+  return { client: new AgentPodClient({ baseUrl: url, token }), json: opts.json === true };
 }
 
 /** Every item of a paged list, following `nextCursor` to the end. */

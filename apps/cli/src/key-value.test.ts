@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.js';
-import { parseConfig, parseSecrets } from './key-value.js';
+import { parseConfig } from './key-value.js';
 
 describe('parseConfig', () => {
   it('reads values as JSON when they parse and as strings otherwise', () => {
@@ -57,31 +57,3 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['__proto__.x=1'])).toThrow('--config __proto__.x: not a valid key');
   });
 });
-
-describe('parseSecrets', () => {
-  it('keeps values as typed strings, JSON-looking or not', () => {
-    expect(parseSecrets(['providerApiKey=sk-1=2', 'n=123', 'e='])).toEqual({
-      providerApiKey: 'sk-1=2',
-      n: '123',
-      e: '',
-    });
-  });
-
-  it('never repeats what it was given in an error', () => {
-    for (const bad of ['sk-live-secret', '=sk-live-secret']) {
-      const message = errorOf(() => parseSecrets([bad]));
-      expect(message).toMatch(/^--secret expects name=value/);
-      expect(message).not.toContain('sk-live-secret');
-    }
-  });
-});
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UsageError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a UsageError');
-}

@@ -1,4 +1,4 @@
-// `--config key=value` and `--secret name=value`, as `pod create` and `pod set` take them.
+// `--config key=value`, as `pod create` and `pod set` take it (`--secret`: secret-input.ts).
 import { UsageError } from './errors.js';
 
 /** Commander collector for a repeatable option (no default, so help shows none). */
@@ -20,20 +20,6 @@ export function parseConfig(assignments: string[]): Record<string, unknown> {
     setPath(config, key, parseValue(assignment.slice(eq + 1)));
   }
   return config;
-}
-
-/**
- * `--secret` assignments: values are strings as typed, never parsed, and never repeated in an
- * error (a mistyped `--secret` may be the value alone).
- */
-export function parseSecrets(assignments: string[]): Record<string, string> {
-  const secrets: Record<string, string> = {};
-  for (const assignment of assignments) {
-    const eq = assignment.indexOf('=');
-    if (eq <= 0) throw new UsageError('--secret expects name=value (the value is not shown here)');
-    secrets[assignment.slice(0, eq)] = assignment.slice(eq + 1);
-  }
-  return secrets;
 }
 
 function parseValue(text: string): unknown {

@@ -1,6 +1,6 @@
 import { AgentPodError } from '@agentpod/control-plane';
 import { ApiError } from '@agentpod/shared';
-import { UsageError } from './errors.js';
+import { CommandFailed, UsageError } from './errors.js';
 
 /**
  * Every failure ends as one line on stderr and a non-zero exit: the message of a known error
@@ -17,7 +17,8 @@ function failureMessage(err: unknown): string {
     const fields = err.errors.map((e) => `${e.path} ${e.message}`).join('; ');
     return `${err.detail}${fields ? `: ${fields}` : ''} (${err.code})`;
   }
-  if (err instanceof AgentPodError || err instanceof UsageError) return err.message;
+  if (err instanceof AgentPodError || err instanceof UsageError || err instanceof CommandFailed)
+    return err.message;
   return `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
 }
 
@@ -38,4 +39,9 @@ export function printJson(value: unknown): void {
 export function answer(json: boolean, value: unknown, text: () => string): void {
   if (json) printJson(value);
   else say(text());
+}
+
+/** The text after a command's --help: how it is called, one line per example. */
+export function examples(...lines: string[]): string {
+  return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }

@@ -1,5 +1,5 @@
-import type { PodWithStatus } from '@agentpod/shared';
 import { describe, expect, it } from 'vitest';
+import { stoppedPod as pod } from './pod.fixture.js';
 import {
   createdPodText,
   describePull,
@@ -8,58 +8,6 @@ import {
   podDetails,
   statsTable,
 } from './pod-view.js';
-
-const pod: PodWithStatus = {
-  id: 'pod_aaaaaaaaaaaaaaaaaaaa',
-  tenantId: 'ten_aaaaaaaaaaaaaaaaaaaa',
-  name: 'alice',
-  subdomain: 'alice',
-  agentType: 'openclaw',
-  image: null,
-  config: { extraEnv: { FOO: 'bar' } },
-  secretRefs: ['gatewayToken', 'providerApiKey'],
-  resources: { memoryMb: 2048, cpus: 1, pidsLimit: 512 },
-  egress: { mode: 'internet' },
-  desiredState: 'stopped',
-  generation: 2,
-  restartRequestedAt: null,
-  deletedAt: null,
-  createdAt: '2025-03-01T12:00:00.000Z',
-  updatedAt: '2025-03-01T12:00:00.000Z',
-  status: {
-    podId: 'pod_aaaaaaaaaaaaaaaaaaaa',
-    phase: 'stopped',
-    containerId: null,
-    health: 'unknown',
-    restarts: 0,
-    lastError: 'image pull failed:\nnot found',
-    observedGeneration: 1,
-    specHash: null,
-    subnet: '10.0.0.0/28',
-    ipAddress: null,
-    image: {
-      ref: 'ghcr.io/openclaw/openclaw:2026.9.6',
-      pinned: null,
-      pull: {
-        state: 'backoff',
-        attempts: 2,
-        reason: 'unreachable',
-        message: 'dial tcp: connection refused',
-        nextAttemptAt: '2025-03-01T12:01:00.000Z',
-        progress: null,
-        generation: 2,
-      },
-    },
-    usage: null,
-    lastExit: {
-      at: '2025-03-01T11:59:00.000Z',
-      exitCode: null,
-      oomKilled: true,
-      restartCount: 1,
-    },
-    updatedAt: '2025-03-01T12:00:00.000Z',
-  },
-};
 
 describe('podDetails', () => {
   it('shows desired and observed generations, secret names and the last error on one line', () => {

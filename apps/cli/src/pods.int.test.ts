@@ -2,103 +2,38 @@
 // real control plane, started in this process on PGlite and the real Docker daemon. Pods are
 // created stopped, so no agent boots (start is asked for once and stopped at once).
 // `pnpm turbo run build` must have run.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig, type RunningServer, startServer } from '@agentpod/control-plane';
 import type { PodEvent, PodWithStatus, Tenant } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CliServer,
+  closedPort,
+  expectOneLineFailure,
+  type RunOptions,
+  runCli,
+  startCliServer,
+} from './testing/harness.js';
 
-const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const PROVIDER_KEY = 'sk-test-123';
 const RUN_ID = Math.random().toString(36).slice(2, 8);
 const UNKNOWN_POD = `pod_${'0'.repeat(20)}`;
 
-let server: RunningServer;
-let token: string;
-let dataDir: string;
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run scripts/test-env.sh`);
-  return value;
-}
+let cli: CliServer;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'agentpod-cli-pods-'));
-  const announced: string[] = [];
-  server = await startServer(
-    loadConfig({
-      AGENTPOD_PROXY: 'none',
-      AGENTPOD_NETWORK_POLICY: 'off',
-      AGENTPOD_DATA_DIR: dataDir,
-      AGENTPOD_PORT: '0',
-      DOCKER_HOST: required('AGENTPOD_TEST_DOCKER_HOST'),
-      AGENTPOD_POD_SUBNET_POOL: '10.218.0.0/16',
-      // Other test files' labelled objects come and go while this runs: never sweep them.
-      AGENTPOD_SWEEP_DRY_RUN: 'true',
-      AGENTPOD_IMAGE_OPENCLAW: required('AGENTPOD_TEST_IMAGE_OPENCLAW'),
-    }),
-    createLogger('silent'),
-    { announce: (line) => announced.push(line) },
-  );
-  const found = /shown only this once: (ap_[\w-]+)/.exec(announced.join('\n'))?.[1];
-  if (!found) throw new Error(`no admin token was announced: ${announced.join('\n')}`);
-  token = found;
+  cli = await startCliServer('pods', '10.218.0.0/16');
 });
 
 afterAll(async () => {
-  await server?.close();
-  // Everything the test's installation made (its pods and their shared network), by label.
-  const docker = server?.context.docker.docker;
-  const installation = server?.context.installationId;
-  if (installation) {
-    const filters = JSON.stringify({ label: [`agentpod.installation=${installation}`] });
-    for (const c of (await docker?.listContainers({ all: true, filters })) ?? [])
-      await docker?.getContainer(c.Id).remove({ force: true });
-    for (const n of (await docker?.listNetworks({ filters })) ?? [])
-      await docker?.getNetwork(n.Id).remove();
-    for (const v of (await docker?.listVolumes({ filters }))?.Volumes ?? [])
-      await docker?.getVolume(v.Name).remove();
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await cli?.close();
 });
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI against the server, as the admin unless `env` says otherwise. Async: the server
- * answering it runs in this process. No output may ever hold the provider key.
- */
-async function run(args: string[], env: Record<string, string | undefined> = {}, stdin?: string) {
-  const { AGENTPOD_URL: _u, AGENTPOD_TOKEN: _t, ...inherited } = process.env;
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...inherited, AGENTPOD_URL: server.url, AGENTPOD_TOKEN: token, ...env },
-    timeout: 60_000,
+/** Runs the CLI as the admin unless `env` says otherwise; no output may hold the provider key. */
+function run(args: string[], env: RunOptions['env'] = {}, stdin?: string) {
+  return runCli(cli, args, {
+    env,
+    ...(stdin !== undefined && { stdin }),
+    neverShown: [PROVIDER_KEY],
   });
-  child.stdin.end(stdin ?? '');
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const status = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  const result: Result = { status, stdout, stderr };
-  expect(`${stdout}\n${stderr}`).not.toContain(PROVIDER_KEY);
-  return result;
 }
 
 /** Runs a command that must succeed and returns what it printed. */
@@ -110,14 +45,6 @@ async function ok(args: string[]): Promise<string> {
 
 async function okJson<T>(args: string[]): Promise<T> {
   return JSON.parse(await ok([...args, '--json'])) as T;
-}
-
-/** The CLI failed the way users should see it: one line, no stack trace. */
-function expectOneLineFailure(r: Result, line: RegExp) {
-  expect(r.status).toBe(1);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(r.stderr.trimEnd()).toMatch(line);
 }
 
 describe('agentpod tenant and pod commands', () => {
@@ -260,7 +187,7 @@ describe('agentpod API commands on failure', () => {
   it('says how to get a token when there is none', async () => {
     expectOneLineFailure(
       await run(['pod', 'list'], { AGENTPOD_TOKEN: undefined }),
-      /^agentpod: no API token: set AGENTPOD_TOKEN or pass --token \(create one with `agentpod token create`\)$/,
+      /^agentpod: no API token: add a context \(`agentpod context add`\), set AGENTPOD_TOKEN or pass --token \(create one with `agentpod token create`\)$/,
     );
   });
 
@@ -281,15 +208,6 @@ describe('agentpod API commands on failure', () => {
     );
   });
 });
-
-/** A port nothing listens on: one the system just gave out and took back. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('agentpod registry and proxy commands', () => {
   const password = `registry-secret-${RUN_ID}`;

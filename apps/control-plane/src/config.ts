@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   AGENTPOD_DOCKER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   AGENTPOD_SECRET_KEY: z.string().optional(),
   AGENTPOD_RESYNC_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+  // Pods reconciled at once (controller-runtime's MaxConcurrentReconciles).
+  AGENTPOD_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   AGENTPOD_LEADER_KEEPALIVE_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   AGENTPOD_LEADER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   AGENTPOD_LEADER_RETRY_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
@@ -136,6 +138,8 @@ export interface Config {
   /** Base64 32-byte key; unset means `<dataDir>/secret.key`. */
   secretKey: string | undefined;
   resyncIntervalMs: number;
+  /** Pods the reconciler works on at once. */
+  reconcileConcurrency: number;
   /** The health probes' steady interval for every agent type; unset: each adapter's own. */
   probeIntervalMs: number | undefined;
   /** At most this many steady probes a second: a larger fleet is probed less often. */
@@ -231,6 +235,7 @@ export function loadConfig(
     },
     secretKey: e.AGENTPOD_SECRET_KEY,
     resyncIntervalMs: e.AGENTPOD_RESYNC_INTERVAL_MS,
+    reconcileConcurrency: e.AGENTPOD_RECONCILE_CONCURRENCY,
     probeIntervalMs: e.AGENTPOD_PROBE_INTERVAL_MS,
     probesPerSecond: e.AGENTPOD_PROBES_PER_SECOND,
     leader: {

@@ -4,6 +4,7 @@ import { agentTypeRoutes } from './api/agent-types.js';
 import type { App, RouteRegistrar } from './api/app.js';
 import { auditHook, auditRoutes } from './api/audit.js';
 import { authHook } from './api/auth.js';
+import { doctorRoutes } from './api/doctor.js';
 import { inputGuard } from './api/input-guard.js';
 import { operatorAuthRoutes, setupRoutes } from './api/operators.js';
 import { podHistoryRoutes } from './api/pod-history.js';
@@ -202,7 +203,7 @@ export function createServices(
     leadership,
     {
       resyncIntervalMs: config.resyncIntervalMs,
-      concurrency: 4,
+      concurrency: config.reconcileConcurrency,
       backoff: { baseMs: 1_000, maxMs: 60_000 },
       leaderRetryMs: config.leader.retryMs,
       // The status this process just wrote is what its own API answers next.
@@ -285,6 +286,16 @@ export function createServices(
         publicUrl: config.publicUrl,
       }),
       registryRoutes(registries),
+      doctorRoutes({
+        db: handle,
+        docker,
+        proxy,
+        adapters,
+        registryAuth: (registry) => registries.authFor(registry),
+        baseDomain: config.baseDomain,
+        publicUrl: config.publicUrl,
+        routedHosts: async () => (await routes()).map((r) => r.host),
+      }),
       proxyRoutes(proxy, routes, {
         certResolver: config.traefik.certResolver,
         tls:

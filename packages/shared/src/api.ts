@@ -87,7 +87,12 @@ export interface PodStatsQuery {
   step?: number;
 }
 
-export const LogLine = z.object({ stream: z.enum(['stdout', 'stderr']), text: z.string() });
+export const LogLine = z.object({
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string(),
+  /** When Docker recorded it (RFC 3339, nanoseconds): `since` resumes from it. */
+  time: z.string().optional(),
+});
 export type LogLine = z.infer<typeof LogLine>;
 
 export const LogsResponse = z.object({ lines: z.array(LogLine) });
@@ -165,6 +170,8 @@ export interface PodListQuery extends PageQuery {
 export interface LogsQuery {
   /** Lines from the end of the log to start with (the server's default is 200). */
   tail?: number;
+  /** Only lines at or after this time (a line's `time`): how a follower resumes. */
+  since?: string;
 }
 
 // --- Pod creation: secrets shown once ------------------------------------------------------

@@ -27,6 +27,7 @@ import {
 } from './api.js';
 import { ApiError } from './api-error.js';
 import { AuditPage, type AuditQuery } from './audit.js';
+import { DoctorReport } from './doctor.js';
 import { ndjsonLines } from './ndjson.js';
 import { PodWithStatus } from './pod.js';
 import { ProxyStatus } from './proxy.js';
@@ -190,17 +191,25 @@ export class AgentPodClient {
       this.#json(PodWithStatus, 'POST', `${podPath(id)}/gateway-token/rotate`),
   };
 
+  /**
+   * The installation's own checks: Docker, the database and its migrations, the proxy, DNS,
+   * certificates, disk and memory, clocks, agent images. Slow (seconds): for people and cron.
+   */
+  readonly doctor = {
+    run: () => this.#json(DoctorReport, 'GET', '/doctor'),
+  };
+
   /** Every admin action, newest first (who, what, on which object, from where). */
   readonly audit = {
     list: (query: AuditQuery = {}) => this.#json(AuditPage, 'GET', '/audit', { query }),
   };
 
   async *#followLogs(id: string, opts: LogsQuery & { signal?: AbortSignal }) {
-    const { signal, tail } = opts;
+    const { signal, tail, since } = opts;
     const what = `GET ${podPath(id)}/logs`;
     try {
       const res = await this.#send('GET', `${podPath(id)}/logs`, {
-        query: { tail, follow: true },
+        query: { tail, since, follow: true },
         signal,
       });
       if (!res.body) return;

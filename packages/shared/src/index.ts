@@ -4,6 +4,7 @@ export * from './api.js';
 export * from './api-error.js';
 export * from './audit.js';
 export * from './client.js';
+export * from './doctor.js';
 export * from './ids.js';
 export * from './ndjson.js';
 export * from './pod.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Command as Cmd } from 'commander';
 import { apiCommand, connect } from '../api-command.js';
-import { answer } from '../output.js';
+import { answer, examples } from '../output.js';
 
 /** `agentpod audit`: who did what, newest first. */
 export function auditCommand(): Command {
@@ -11,6 +11,7 @@ export function auditCommand(): Command {
     .option('--actor <actor>', 'only this actor: token:<id>, operator:<id>, local-admin')
     .option('--action <action>', 'only this action, e.g. pod.access_link')
     .option('--limit <n>', 'how many entries', (v) => Number.parseInt(v, 10), 50)
+    .addHelpText('after', examples('agentpod audit list --pod pod_… --action pod.access_link'))
     .action(
       async (
         opts: { pod?: string; actor?: string; action?: string; limit: number },

@@ -2,7 +2,7 @@ import type { RegistryCredential } from '@agentpod/shared';
 import { Command } from 'commander';
 import { apiCommand, connect } from '../api-command.js';
 import { UsageError } from '../errors.js';
-import { answer, say } from '../output.js';
+import { answer, examples, say } from '../output.js';
 import { formatTable, formatTime } from '../table.js';
 
 /** The whole of standard input, without the trailing newline `echo` adds. */
@@ -27,7 +27,9 @@ export function registryCommand(): Command {
     .option('--password-stdin', 'read the password or token from standard input')
     .addHelpText(
       'after',
-      '\nExample:\n  echo "$GHCR_TOKEN" | agentpod registry login ghcr.io --username me --password-stdin',
+      examples(
+        'echo "$GHCR_TOKEN" | agentpod registry login ghcr.io --username me --password-stdin',
+      ),
     )
     .action(
       async (host: string, opts: { username: string; passwordStdin?: boolean }, cmd: Command) => {
@@ -45,18 +47,19 @@ export function registryCommand(): Command {
         );
       },
     );
-  apiCommand(registry, 'list', 'list the registries with stored credentials').action(
-    async (_opts: unknown, cmd: Command) => {
+  apiCommand(registry, 'list', 'list the registries with stored credentials')
+    .addHelpText('after', examples('agentpod registry list'))
+    .action(async (_opts: unknown, cmd: Command) => {
       const { client, json } = connect(cmd);
       const { items } = await client.registries.list();
       answer(json, items, () =>
         items.length > 0 ? registryTable(items) : 'no registry credentials',
       );
-    },
-  );
+    });
   registry
     .command('logout <registry>')
     .description('forget the credentials of <registry>')
+    .addHelpText('after', examples('agentpod registry logout ghcr.io'))
     .action(async (host: string, _opts: unknown, cmd: Command) => {
       await connect(cmd).client.registries.remove(host);
       say(`removed the credentials for ${host}`);

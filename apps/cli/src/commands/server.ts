@@ -1,11 +1,18 @@
 import { createLogger, loadConfig, startServer } from '@agentpod/control-plane';
 import { Command } from 'commander';
-import { fail } from '../output.js';
+import { examples, fail } from '../output.js';
 
 export function serverCommand(): Command {
   return new Command('server')
     .description(
       'run the control plane (API, reconciler) on the configured database and Docker host',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'agentpod server',
+        'DATABASE_URL=postgres://agentpod@db/agentpod AGENTPOD_BASE_DOMAIN=agents.example.com agentpod server',
+      ),
     )
     .action(async () => {
       const config = loadConfig();

@@ -9,7 +9,7 @@ import {
 } from '@agentpod/control-plane';
 import { AgentPodClient, type ApiToken } from '@agentpod/shared';
 import { Command, InvalidArgumentError } from 'commander';
-import { say } from '../output.js';
+import { examples, say } from '../output.js';
 
 /** What the token commands do, wherever the tokens are. */
 interface TokenStore {
@@ -71,12 +71,14 @@ export function tokenCommand(): Command {
     .description('create an admin API token and print it (it is shown only once)')
     .option('--name <name>', 'a label to tell tokens apart', 'cli')
     .option('--expires-in <days>', 'expire the token after this many days (30d, 90d)', parseDays)
+    .addHelpText('after', examples('agentpod token create --name ci --expires-in 90d'))
     .action(async (opts: { name: string; expiresIn?: number }) => {
       say(await withTokens((tokens) => tokens.create(opts.name, opts.expiresIn)));
     });
   token
     .command('list')
     .description('list API tokens (never their values)')
+    .addHelpText('after', examples('agentpod token list'))
     .action(async () => {
       for (const t of await withTokens((tokens) => tokens.list())) {
         const state = t.revokedAt
@@ -91,6 +93,7 @@ export function tokenCommand(): Command {
   token
     .command('revoke <id>')
     .description('revoke an API token by id')
+    .addHelpText('after', examples('agentpod token revoke tok_…'))
     .action(async (id: string) => {
       await withTokens((tokens) => tokens.revoke(id));
       say(`revoked ${id}`);

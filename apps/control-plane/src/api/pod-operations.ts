@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { DeviceList, DevicePairing, PodWithStatus } from '@agentpod/shared';
+import type { DeviceList, DevicePairing, LogLine, PodWithStatus } from '@agentpod/shared';
 import { publicOrigin } from '@agentpod/shared';
 import { EXEC_ENV } from '../adapters/extra-env.js';
 import type { Database } from '../db/client.js';
@@ -14,6 +14,7 @@ import {
   execInContainer,
   findContainerByName,
   followContainerLogs,
+  type LogLine as RuntimeLogLine,
 } from '../runtime/index.js';
 import type { ApiInstance } from './app.js';
 import { CapabilityMissingError } from './problem.js';
@@ -97,8 +98,13 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
         const container = await findContainerByName(docker, containerName(pod.id));
         if (!container)
           throw new ConflictError('pod_has_no_container', `pod ${pod.id} has no container yet`);
+        const query = {
+          tail: req.query.tail,
+          timestamps: true,
+          ...(req.query.since && { since: req.query.since }),
+        };
         if (!req.query.follow)
-          return { lines: await containerLogs(docker, container.id, { tail: req.query.tail }) };
+          return { lines: (await containerLogs(docker, container.id, query)).map(apiLine) };
         // A long-lived stream: Fastify hands over the raw response and stays out of the way.
         reply.hijack();
         reply.raw.writeHead(200, {
@@ -110,11 +116,11 @@ export function podOperationRoutes(deps: PodOperationsDeps) {
         const res = reply.raw;
         try {
           const following = followContainerLogs(docker, container.id, {
-            tail: req.query.tail,
+            ...query,
             signal: abort.signal,
             // A full socket buffer pauses the Docker stream until the client reads again.
             onLine: (line) =>
-              res.write(`${JSON.stringify(line)}\n`)
+              res.write(`${JSON.stringify(apiLine(line))}\n`)
                 ? undefined
                 : once(res, 'drain', { signal: abort.signal }).catch(() => {}),
           });
@@ -238,4 +244,13 @@ export function commandError(text: string): string {
 
 function oneLine(text: string): string {
   return (text.trim().split('\n')[0] ?? '').slice(0, 300);
+}
+
+/** A runtime line as the API shows it: Docker's timestamp as `time`. */
+function apiLine(line: RuntimeLogLine): LogLine {
+  return {
+    stream: line.stream,
+    text: line.text,
+    ...(line.timestamp && { time: line.timestamp }),
+  };
 }

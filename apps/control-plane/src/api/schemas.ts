@@ -144,6 +144,8 @@ export const PodStatsQuery = z
 
 export const LogsQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(10_000).default(200),
+  /** Only lines at or after this time, to the nanosecond (a line's `time`): resumes a stream. */
+  since: z.iso.datetime({ offset: true }).optional(),
   follow: z
     .enum(['true', 'false'])
     .default('false')

@@ -4,6 +4,12 @@ import { verifyApiToken } from '../db/queries/tokens.js';
 
 /** How long a verified token is trusted without asking the database again. */
 export const TOKEN_CACHE_TTL_MS = 5_000;
+/**
+ * While the database cannot be asked, a token verified this recently is still trusted, so an
+ * operator can still read what the control plane holds and run `agentpod doctor` in an outage
+ * (as a DNS resolver serves stale answers). No revocation can be written meanwhile.
+ */
+export const TOKEN_STALE_IF_ERROR_MS = 15 * 60_000;
 /** Bounds the memory a flood of distinct valid tokens could take. */
 const MAX_ENTRIES = 10_000;
 
@@ -26,12 +32,18 @@ export class ApiTokenCache {
   async verify(token: string): Promise<ApiToken | 'expired' | null> {
     const now = Date.now();
     const hit = this.entries.get(token);
-    if (hit && hit.until > now) {
-      const expiresAt = hit.record.expiresAt ? Date.parse(hit.record.expiresAt) : Infinity;
-      return expiresAt <= now ? 'expired' : hit.record;
-    }
+    if (hit && hit.until > now) return checkExpiry(hit.record, now);
     this.entries.delete(token);
-    const record = await verifyApiToken(this.db, token);
+    let record: Awaited<ReturnType<typeof verifyApiToken>>;
+    try {
+      record = await verifyApiToken(this.db, token);
+    } catch (err) {
+      if (hit && now - hit.until < TOKEN_STALE_IF_ERROR_MS - this.ttlMs) {
+        this.entries.set(token, hit);
+        return checkExpiry(hit.record, now);
+      }
+      throw err;
+    }
     if (record && record !== 'expired') {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(token, { record, until: now + this.ttlMs });
@@ -45,4 +57,9 @@ export class ApiTokenCache {
       if (entry.record.id === tokenId) this.entries.delete(token);
     }
   }
+}
+
+function checkExpiry(record: ApiToken, now: number): ApiToken | 'expired' {
+  const expiresAt = record.expiresAt ? Date.parse(record.expiresAt) : Infinity;
+  return expiresAt <= now ? 'expired' : record;
 }

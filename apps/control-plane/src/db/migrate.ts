@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -47,6 +49,16 @@ export async function runMigrations(handle: DatabaseHandle): Promise<{ applied: 
       { cause: err },
     );
   }
+}
+
+/** Migrations applied to the database, and those this version of AgentPod ships. */
+export async function migrationState(
+  handle: DatabaseHandle,
+): Promise<{ applied: number; known: number }> {
+  const journal = JSON.parse(
+    readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8'),
+  ) as { entries: unknown[] };
+  return { applied: await appliedCount(handle), known: journal.entries.length };
 }
 
 async function appliedCount(handle: DatabaseHandle): Promise<number> {

@@ -126,8 +126,8 @@ function line(stream: OutputStream, text: string, timestamp: string | undefined)
 export interface LogOptions {
   /** Only the last N lines. */
   tail?: number;
-  /** Only lines logged at or after this time. */
-  since?: Date;
+  /** Only lines logged at or after this time (a string: RFC 3339, to the nanosecond). */
+  since?: Date | string;
   timestamps?: boolean;
 }
 
@@ -137,8 +137,21 @@ function logQuery({ tail, since, timestamps = false }: LogOptions) {
     stderr: true,
     timestamps,
     ...(tail !== undefined ? { tail } : {}),
-    ...(since ? { since: since.getTime() / 1000 } : {}),
+    ...(since ? { since: dockerSince(since) } : {}),
   };
+}
+
+/**
+ * Docker's `since`: Unix seconds with up to nine decimals. From a Date that is milliseconds;
+ * from an RFC 3339 time (a line's own timestamp) every digit it has, so a reader that resumes
+ * after its last line misses none logged in the same millisecond.
+ */
+export function dockerSince(since: Date | string): string {
+  if (since instanceof Date) return (since.getTime() / 1000).toFixed(3);
+  const match = /^(.+?T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(since);
+  const seconds = match ? Date.parse(`${match[1]}${match[3]}`) / 1000 : Number.NaN;
+  if (!match || Number.isNaN(seconds)) throw new TypeError(`not an RFC 3339 time: ${since}`);
+  return `${seconds}.${(match[2] ?? '').padEnd(9, '0')}`;
 }
 
 export async function containerLogs(
