@@ -2,7 +2,8 @@
 // a real control plane (real Docker, PGlite) with the stand-in agent, whose probes answer in
 // milliseconds. `--wait` on a pod that gets healthy and on one whose image does not exist,
 // `health` with a pod that never gets healthy, contexts, and secrets that stay off the command line.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +11,7 @@ import type { PodWithStatus, Tenant } from '@agentpod/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodVerdict } from './commands/health.js';
 import {
+  BIN,
   type CliServer,
   closedPort,
   expectOneLineFailure,
@@ -237,6 +239,47 @@ describe('agentpod context', () => {
       await run(['pod', 'list'], { env: noEnv }),
       /^agentpod: .*config\.toml holds tokens but others may read it \(mode 644\): run chmod 600 /,
     );
+  });
+});
+
+describe('on a terminal', () => {
+  it('asks for a secret without echoing it, and shows --wait as one live line', async () => {
+    // `script` gives the CLI a pseudo-terminal; its output is what the terminal shows.
+    const command = [
+      process.execPath,
+      BIN,
+      ...createArgs(`tty-${RUN_ID}`, STANDIN, '--secret', 'providerApiKey', '--wait'),
+    ]
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: {
+        ...process.env,
+        AGENTPOD_URL: cli.server.url,
+        AGENTPOD_TOKEN: cli.token,
+        AGENTPOD_CONFIG: cli.configPath,
+      },
+    });
+    let shown = '';
+    child.stdout.on('data', (d) => {
+      shown += d;
+    });
+    const exited = once(child, 'exit');
+    // Wait for state: the key is typed once the prompt is up (echo is off by then).
+    while (!shown.includes('providerApiKey: ')) {
+      if (child.exitCode !== null) throw new Error(`exited before asking: ${shown}`);
+      await sleep(50);
+    }
+    child.stdin.write(`${PROVIDER_KEY}\r`);
+    const [code] = await exited;
+    child.stdin.end();
+    expect(code, shown).toBe(0);
+    expect(shown).not.toContain(PROVIDER_KEY);
+    // The progress rewrote one line (carriage return, erase line) and ended healthy.
+    expect(shown).toMatch(/\r\x1b\[Kpod_\w+: healthy/);
+    const id = /created pod (pod_[0-9a-z]{20}) /.exec(shown)?.[1] ?? '';
+    const pod = JSON.parse((await run(['pod', 'get', id, '--json'])).stdout) as PodWithStatus;
+    expect(pod.secretRefs).toContain('providerApiKey');
   });
 });
 

@@ -2,6 +2,7 @@
 // control plane restarts, the network drops) or ends while the pod should still run (its agent
 // restarts), it asks again from the time of the last line it printed, so nothing is lost and
 // nothing is printed twice. It ends when interrupted, or when the pod is stopped or deleted.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type AgentPodClient, ApiError, type LogLine } from '@agentpod/shared';
 
 export interface FollowOptions {
@@ -9,7 +10,7 @@ export interface FollowOptions {
   tail: number;
   signal: AbortSignal;
   print: (line: LogLine) => void;
-  /** A line for the person watching: the stream broke, or came back. */
+  /** A line for the person watching: the stream broke, or lines come again. */
   notice: (text: string) => void;
   retryMs?: number;
 }
@@ -26,19 +27,23 @@ export async function followLogs(
   // The time of the last printed line, and which lines of that same time were printed.
   let last: { time: bigint; iso: string; printed: Set<string> } | undefined;
   let broken = false;
+  // Doubles while nothing new comes (a stopped agent waiting out its back-off), up to 10 s.
+  const firstWaitMs = opts.retryMs ?? 1_000;
+  let waitMs = firstWaitMs;
   while (!signal.aborted) {
     let why = 'the stream ended';
     try {
       const from = last ? { since: last.iso, tail: RESUME_TAIL } : { tail: opts.tail };
       for await (const line of client.pods.followLogs(podId, { ...from, signal })) {
-        if (broken) {
-          opts.notice('reconnected');
-          broken = false;
-        }
         const time = line.time === undefined ? undefined : nanos(line.time);
         const key = `${line.stream} ${line.text}`;
         if (last && time !== undefined) {
           if (time < last.time || (time === last.time && last.printed.has(key))) continue;
+        }
+        if (broken) {
+          opts.notice('reconnected');
+          broken = false;
+          waitMs = firstWaitMs;
         }
         opts.print(line);
         if (time === undefined || line.time === undefined) continue;
@@ -54,13 +59,9 @@ export async function followLogs(
     if (!(await shouldRun(client, podId))) return;
     if (!broken) opts.notice(`log stream interrupted (${why}); reconnecting`);
     broken = true;
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, opts.retryMs ?? 1_000);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
+    // Aborting ends the wait early: the loop's condition then ends the follow.
+    await sleep(waitMs, undefined, { signal }).catch(() => {});
+    waitMs = Math.min(waitMs * 2, 10_000);
   }
 }
 
