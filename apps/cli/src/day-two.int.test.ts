@@ -22,6 +22,8 @@ import {
 } from './testing/harness.js';
 
 const RUN_ID = Math.random().toString(36).slice(2, 8);
+/** What the live line writes before each update: ESC [ K, erase to the end of the line. */
+const ERASE_LINE = '\\x1b\\[K';
 const PROVIDER_KEY = `sk-day-two-${RUN_ID}`;
 const STANDIN = required('AGENTPOD_TEST_IMAGE_STANDIN');
 /** The stand-in with no probe files: it runs, and every probe gets 404. Made by this test. */
@@ -276,7 +278,7 @@ describe('on a terminal', () => {
     expect(code, shown).toBe(0);
     expect(shown).not.toContain(PROVIDER_KEY);
     // The progress rewrote one line (carriage return, erase line) and ended healthy.
-    expect(shown).toMatch(/\r\x1b\[Kpod_\w+: healthy/);
+    expect(shown).toMatch(new RegExp(`\r${ERASE_LINE}pod_\\w+: healthy`));
     const id = /created pod (pod_[0-9a-z]{20}) /.exec(shown)?.[1] ?? '';
     const pod = JSON.parse((await run(['pod', 'get', id, '--json'])).stdout) as PodWithStatus;
     expect(pod.secretRefs).toContain('providerApiKey');
