@@ -14,5 +14,5 @@ echo "[test] unit and integration tests (vitest)"
 mkdir -p test-results
 rc=0
 pnpm vitest run --reporter=verbose --reporter=json --outputFile.json=test-results/vitest.json "$@" || rc=$?
-node scripts/test-summary.mjs test-results/vitest.json
+node scripts/test-summary.mjs test-results/vitest.json "${rc:-0}"
 exit $rc

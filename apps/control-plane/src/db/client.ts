@@ -71,6 +71,12 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor one that is checked out between two queries (inside a transaction, or the leader's and
+  // the listeners' own): node-postgres emits 'error' on it when the server ends the connection,
+  // and an 'error' nobody listens to ends the process. Its next query fails and says why.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   try {
     await pool.query('SELECT 1');
   } catch (err) {

@@ -56,10 +56,6 @@ export function listenPostgres(
       if (c) {
         c.removeListener('notification', onNotification);
         c.removeListener('error', lost);
-        // A connection the server ended emits 'error' twice (its FATAL message, then "Connection
-        // terminated unexpectedly" when the socket closes): an 'error' with no listener would
-        // end the process, so the late one is dropped here.
-        if (err) c.on('error', () => {});
         c.release(err);
       }
       return true;

@@ -48,12 +48,15 @@ interface DockerInfo {
   MemTotal?: number;
   DockerRootDir?: string;
   SystemTime?: string;
+  /** This process's clock when the answer came (not Docker's field): what SystemTime is set against. */
+  receivedAt: number;
 }
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   // One `docker info` for the checks that need it; its failure is the docker check's to report.
   const info = deps.docker
-    .call('system.info', () => deps.docker.docker.info() as Promise<DockerInfo>)
+    .call('system.info', () => deps.docker.docker.info() as Promise<Omit<DockerInfo, 'receivedAt'>>)
+    .then((answer): DockerInfo => ({ ...answer, receivedAt: Date.now() }))
     .catch(() => null);
   const checks: [string, string, () => Promise<Finding>][] = [
     ['docker', 'Docker daemon', () => dockerCheck(deps)],
@@ -287,14 +290,14 @@ async function diskCheck({ docker }: DoctorDeps, info: DockerInfo | null): Promi
 }
 
 async function clockCheck({ db }: DoctorDeps, info: DockerInfo | null): Promise<Finding> {
-  const here = Date.now();
   const skews: string[] = [];
   let worst = 0;
   if (info?.SystemTime) {
-    const skew = Date.parse(info.SystemTime) - here;
+    const skew = Date.parse(info.SystemTime) - info.receivedAt;
     skews.push(`Docker ${signed(skew)}`);
     worst = Math.max(worst, Math.abs(skew));
   }
+  const here = Date.now();
   const [row] =
     db.kind === 'postgres'
       ? ((await queryRows<{ now: string }>(db.db, sql`SELECT now()::text AS now`).catch(
