@@ -74,6 +74,31 @@ export function peakRssMb(pid) {
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
 }
 
+/**
+ * The whole machine's busy CPU (user, nice, system, irq, softirq of every core) in ms: what a
+ * phase cost everything on the box (dockerd, containerd, its shims and runc, the kernel's
+ * network and mount work, the database), not only the control plane.
+ */
+export function machineCpuMs() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  // cpu user nice system idle iowait irq softirq ...
+  return (f[1] + f[2] + f[3] + f[6] + f[7]) * 10;
+}
+
+/** Where a phase's CPU went: the machine, the daemon, and (given its pid) the control plane. */
+export function cpuMeter(controlPlanePid) {
+  const start = {
+    machine: machineCpuMs(),
+    dockerd: cpuMs(dockerdPid()),
+    controlPlane: controlPlanePid ? cpuMs(controlPlanePid) : 0,
+  };
+  return () => ({
+    machineMs: machineCpuMs() - start.machine,
+    dockerdMs: cpuMs(dockerdPid()) - start.dockerd,
+    ...(controlPlanePid && { controlPlaneMs: cpuMs(controlPlanePid) - start.controlPlane }),
+  });
+}
+
 export const dockerdPid = () => Number(readFileSync('/var/run/docker.pid', 'utf8'));
 
 export function docker(...args) {

@@ -31,6 +31,7 @@ import { createNetworkFilter } from './network/setup.js';
 import { PodService } from './pods/service.js';
 import { PodChangeListener, publishPodChange } from './reconciler/change-feed.js';
 import { CrashLoopTracker } from './reconciler/crash-loop.js';
+import { exitGate } from './reconciler/exit-gate.js';
 import { DEFAULT_PULL_POLICY } from './reconciler/image-policy.js';
 import { ImagePuller } from './reconciler/image-puller.js';
 import { AdvisoryLockLeadership, type Leadership, SoleLeadership } from './reconciler/leader.js';
@@ -191,6 +192,7 @@ export function createServices(
       installationId,
       containerLogs: config.containerLogs,
       crashLoop: new CrashLoopTracker(config.crashBackOff),
+      exits: exitGate(docker, logger),
       image: {
         db,
         docker,

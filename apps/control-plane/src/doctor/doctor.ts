@@ -11,6 +11,7 @@ import type { AdapterRegistry } from '../adapters/index.js';
 import { type DatabaseHandle, queryRows } from '../db/client.js';
 import { migrationState } from '../db/migrate.js';
 import type { ReverseProxy } from '../routing/proxy.js';
+import { hasLeaveDeadlock, LEAVE_DEADLOCK_FIXED_IN } from '../runtime/engine-quirks.js';
 import type { DockerHost } from '../runtime/host.js';
 import { registryOf } from '../runtime/image-ref.js';
 import { inspectImage, type RegistryAuth } from '../runtime/images.js';
@@ -119,6 +120,12 @@ async function dockerCheck({ docker }: DoctorDeps): Promise<Finding> {
     return fail(
       `${detail}: API ${MIN_DOCKER_API} or newer is needed`,
       'upgrade Docker to 20.10 or newer',
+    );
+  }
+  if (hasLeaveDeadlock(version.Version ?? '')) {
+    return warn(
+      `${detail}: this engine can deadlock when containers leave a network together (moby/moby#46661); AgentPod stops and removes pods one at a time on it, but crashes of several pods at once can still hang Docker until it restarts`,
+      `upgrade Docker to ${LEAVE_DEADLOCK_FIXED_IN} or 23.0 or newer`,
     );
   }
   return ok(detail);

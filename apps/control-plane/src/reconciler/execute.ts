@@ -4,9 +4,9 @@ import { recordEvent } from '../db/queries/events.js';
 import { countRestart, deletePodSecrets, writePodStatus } from '../db/queries/pods.js';
 import {
   createContainer,
+  createVolume,
   DockerConflictError,
   type DockerHost,
-  ensureVolume,
   LABEL_IMAGE_PIN,
   removeContainer,
   removeVolume,
@@ -14,6 +14,7 @@ import {
   stopContainer,
   updateRestartPolicy,
 } from '../runtime/index.js';
+import type { ExitGate } from './exit-gate.js';
 import { ensurePodImage, type ImageDeps } from './image.js';
 import { containerName, volumeName } from './names.js';
 import type { Action, ObservedPod } from './plan.js';
@@ -34,6 +35,8 @@ export interface ExecuteDeps {
    * every Docker mutation: another leader may be acting on the same pod by then.
    */
   fence?: AbortSignal;
+  /** Orders the stops and removals of containers (exit-gate.ts); absent, they run at once. */
+  exits?: ExitGate;
 }
 
 export interface ExecutionTarget {
@@ -63,14 +66,22 @@ export async function executeActions(
   let replaced = false;
   let pinnedImage: string | null = null;
   const labels = ownershipLabels(pod, deps.installationId);
-  const writeConfig = (id: string) => writeConfigFiles(docker, id, needSpec(), event);
+  // Made by this reconcile, after it saw none: no file of the pod can be in it yet.
+  let freshVolume = false;
+  const writeConfig = (id: string) =>
+    writeConfigFiles(docker, id, needSpec(), event, { freshVolume });
   const stillLeading = () => deps.fence?.throwIfAborted();
+  const exit = <T>(work: () => Promise<T>) => (deps.exits ? deps.exits(work) : work());
+  const stop = (id: string) =>
+    exit(() => stopContainer(docker, id, { timeoutSeconds: deps.stopTimeoutSeconds }));
 
   for (const action of actions) {
     stillLeading();
     switch (action.type) {
       case 'ensureVolume':
-        await ensureVolume(docker, { name: volumeName(pod.id), labels });
+        // Planned only when the look before found no volume: one create, no look-ups.
+        await createVolume(docker, { name: volumeName(pod.id), labels });
+        freshVolume = true;
         break;
       case 'ensureImage':
         pinnedImage = await ensurePodImage(deps.image, pod, needSpec().container.image);
@@ -79,9 +90,10 @@ export async function executeActions(
         if (containerId) {
           // Stop first, with the grace period: a forced removal is a SIGKILL, and the agent
           // would leave locks and leases behind in the state volume for its successor.
-          await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+          await stop(containerId);
           stillLeading();
-          await removeContainer(docker, containerId, { force: true });
+          const id = containerId;
+          await exit(() => removeContainer(docker, id, { force: true }));
         }
         deps.resetHealth(pod.id);
         replaced = action.reason === 'specChanged';
@@ -123,15 +135,14 @@ export async function executeActions(
         break;
       }
       case 'stopContainer':
-        if (containerId)
-          await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+        if (containerId) await stop(containerId);
         await event('Stopped', 'container stopped');
         break;
       case 'restartContainer':
         if (containerId) {
           // Stop, files, start rather than `docker restart`: a pod that went unhealthy because
           // its tenant changed a managed key (a loopback bind) comes back with it put right.
-          await stopContainer(docker, containerId, { timeoutSeconds: deps.stopTimeoutSeconds });
+          await stop(containerId);
           stillLeading();
           await writeConfig(containerId);
           stillLeading();
@@ -181,6 +192,7 @@ async function writeConfigFiles(
   containerId: string,
   spec: PodSpec,
   event: (reason: EventReason, message: string, type?: EventType) => Promise<unknown>,
+  { freshVolume }: { freshVolume: boolean },
 ): Promise<void> {
   if (spec.files.length === 0) return;
   const { restored, unreadable, reformatted } = await writePodFiles(
@@ -188,6 +200,7 @@ async function writeConfigFiles(
     containerId,
     spec,
     new Date(),
+    { freshVolume },
   );
   for (const u of unreadable) {
     await event(

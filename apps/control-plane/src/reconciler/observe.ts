@@ -21,16 +21,18 @@ export async function observePod(
   health: ObservedPod['health'],
   /** The network the pod belongs on; null while deleting (then it does not matter). */
   podNetwork: string | null = null,
+  /** Known already (the look after acting, which reads the container alone): not asked again. */
+  knownVolume?: boolean,
 ): Promise<DockerObservation> {
   // The pod network is the installation's, known already (pod-network.ts): not looked up here.
   const [container, volume] = await Promise.all([
     findContainerByName(docker, containerName(podId)),
-    inspectVolume(docker, volumeName(podId)),
+    knownVolume ?? inspectVolume(docker, volumeName(podId)).then((v) => v !== null),
   ]);
   return {
     container,
     observed: {
-      volumeExists: volume !== null,
+      volumeExists: volume,
       container: container && {
         id: container.id,
         running: container.state.running,

@@ -34,10 +34,17 @@ export async function writePodFiles(
   containerId: string,
   spec: PodSpec,
   now: Date,
+  /**
+   * The state volume was made by this reconcile: nothing to read back, so the files are written
+   * without a look first (each look is an archive call: the daemon mounts the container's
+   * filesystem and volumes for it).
+   */
+  { freshVolume = false }: { freshVolume?: boolean } = {},
 ): Promise<PodFilesOutcome> {
   const outcome: PodFilesOutcome = { restored: [], unreadable: [], reformatted: [] };
   const writes: Omit<PodFile, 'uid' | 'gid'>[] = [];
-  const read = (path: string) => readIfPresent(docker, containerId, spec.stateMountPath, path);
+  const read = async (path: string) =>
+    freshVolume ? null : readIfPresent(docker, containerId, spec.stateMountPath, path);
   for (const file of spec.files) {
     if (!isMergedFile(file)) {
       writes.push(file);

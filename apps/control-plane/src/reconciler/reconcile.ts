@@ -20,6 +20,7 @@ import {
 import type { SecretBox } from '../secrets/secret-box.js';
 import { backOffMessage, type CrashLoopState, type CrashLoopTracker } from './crash-loop.js';
 import { type ExecuteDeps, executeActions } from './execute.js';
+import type { ExitGate } from './exit-gate.js';
 import { accountExit, type ExitHint, type ExitMark, exitEvent } from './exits.js';
 import { type ImageDeps, ImageNotReady } from './image.js';
 import { observePod } from './observe.js';
@@ -60,9 +61,11 @@ export interface ReconcileDeps {
   crashLoop?: CrashLoopTracker;
   /** Aborted when this process stops leading: no Docker mutation may follow (execute.ts). */
   fence?: AbortSignal;
+  /** Orders container stops and removals on engines that need it (exit-gate.ts). */
+  exits?: ExitGate;
 }
 
-/** While the agent is starting or its health is unknown, look again this soon. */
+/** While the agent's container is not running yet, look again this soon. */
 const SETTLING_RECHECK_MS = 5_000;
 
 /**
@@ -104,6 +107,7 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     image: deps.image,
     installationId: deps.installationId,
     fence: deps.fence,
+    exits: deps.exits,
   };
   // The one outcome of executing that is not an error: the image is not there yet.
   let notReady: ImageNotReady | null = null;
@@ -123,7 +127,14 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   const after =
     actions.length === 0
       ? before
-      : await observePod(deps.docker, pod.id, deps.health.healthOf(pod.id), netName);
+      : await observePod(
+          deps.docker,
+          pod.id,
+          deps.health.healthOf(pod.id),
+          netName,
+          // The status needs the container alone; what became of the volume is not read again.
+          before.observed.volumeExists || actions.some((a) => a.type === 'ensureVolume'),
+        );
   const view = after.container;
   const running = view?.state.running ?? false;
   const health = running
@@ -164,8 +175,9 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   }
   if (notReady)
     return notReady.retryInMs === null ? undefined : { requeueAfterMs: notReady.retryInMs };
-  const settling =
-    !deleting && pod.desiredState === 'running' && (!running || health !== 'healthy');
+  // A running agent's health is the prober's to find, and its verdict wakes this reconcile: a
+  // look every few seconds until then would cost two Docker calls and a query per new pod.
+  const settling = !deleting && pod.desiredState === 'running' && !running;
   return settling ? { requeueAfterMs: SETTLING_RECHECK_MS } : undefined;
 }
 

@@ -91,4 +91,4 @@ export {
 export type { ContainerUsage, DockerStatsJson, UsageRates } from './stats.js';
 export { computeUsage, containerStats, usageRates } from './stats.js';
 export type { VolumeView } from './volumes.js';
-export { ensureVolume, inspectVolume, listVolumes, removeVolume } from './volumes.js';
+export { createVolume, ensureVolume, inspectVolume, listVolumes, removeVolume } from './volumes.js';

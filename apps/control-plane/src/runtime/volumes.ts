@@ -30,6 +30,20 @@ export async function ensureVolume(
   return created;
 }
 
+/**
+ * Creates the volume called `name` with one call, for a caller that has just seen it missing.
+ * Docker answers a create of a name that exists with the existing volume: never a twin, never
+ * an error.
+ */
+export async function createVolume(
+  host: DockerHost,
+  { name, labels }: { name: string; labels: Record<string, string> },
+): Promise<void> {
+  await host.call('volume.create', (signal) =>
+    host.docker.createVolume({ Name: name, Labels: labels, abortSignal: signal }),
+  );
+}
+
 export async function inspectVolume(host: DockerHost, name: string): Promise<VolumeView | null> {
   const info = await ignoreNotFound(() =>
     host.call(
