@@ -37,7 +37,8 @@ const EnvSchema = z.object({
   AGENTPOD_LEADER_RETRY_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   AGENTPOD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(15_000),
   AGENTPOD_POD_SUBNET_POOL: z.string().default('10.213.0.0/16'),
-  // The size of the installation's one pod network (a /20 holds 4,093 pods).
+  // The size of the installation's one pod network's subnet (a /20 has 4,093 addresses; the
+  // bridge holds at most 1,023 containers whatever its size: see runtime/errors.ts).
   AGENTPOD_POD_NETWORK_PREFIX: z.coerce.number().int().min(16).max(28).default(20),
   // Pods had a network each, of this size, before the shared pod network (migration 0007):
   // read only to say that it is no longer used.

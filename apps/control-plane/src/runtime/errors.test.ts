@@ -55,6 +55,18 @@ describe('toDockerError', () => {
     expect(err.message).toContain('OCI runtime create failed');
   });
 
+  it("says what a full bridge means, where Docker passes on the kernel's word", () => {
+    // Docker 20.10's answer to the 1,024th container on one bridge, measured here.
+    const message =
+      'failed to create endpoint ap-x on network agentpod-pods: adding interface vetha6b1a41 to bridge br-9e9f72e81401 failed: exchange full';
+    const err = toDockerError('container.start', modemError(500, message));
+    expect(err).toBeInstanceOf(DockerError);
+    expect(err.code).toBe('docker_network_full');
+    expect(err.message).toBe(
+      `container.start: ${message}: the network is full: a Linux bridge holds at most 1,023 containers, and all of an installation's pods share one; delete pods, or run more on another host`,
+    );
+  });
+
   it('reads a plain-text body when the daemon sent no JSON', () => {
     const raw = Object.assign(new Error('(HTTP code 400) bad parameter'), {
       statusCode: 400,

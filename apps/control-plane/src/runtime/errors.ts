@@ -85,6 +85,14 @@ function advice(code: string): string {
   }
 }
 
+/**
+ * The kernel's answer when a bridge already has its most ports (BR_MAX_PORTS is 1,024, port 0
+ * unused: 1,023 containers, measured here): Docker passes it on from adding the container's veth.
+ */
+const BRIDGE_FULL = /adding interface \S+ to bridge \S+ failed: exchange full/;
+const BRIDGE_FULL_ADVICE =
+  "the network is full: a Linux bridge holds at most 1,023 containers, and all of an installation's pods share one; delete pods, or run more on another host";
+
 interface ModemErrorShape {
   statusCode?: unknown;
   code?: unknown;
@@ -116,6 +124,13 @@ export function toDockerError(op: string, err: unknown, address = 'the Docker ho
     const message = daemonMessage(shape);
     if (statusCode === 404) return new DockerNotFoundError(op, message, { cause: err, statusCode });
     if (statusCode === 409) return new DockerConflictError(op, message, { cause: err, statusCode });
+    if (BRIDGE_FULL.test(message)) {
+      return new DockerError(op, `${message}: ${BRIDGE_FULL_ADVICE}`, {
+        cause: err,
+        statusCode,
+        code: 'docker_network_full',
+      });
+    }
     return new DockerError(op, message, { cause: err, statusCode });
   }
   if (typeof shape.code === 'string' && UNAVAILABLE_CODES.has(shape.code)) {
