@@ -226,7 +226,7 @@ export async function run({
       { intervalMs: 250, timeoutMs: waitMs },
     );
     const runningMs = Date.now() - started;
-    // Per pod, so the converge compares with the raw sequence's whatever the sizes.
+    // The whole converge's CPU, beside the raw sequence's (createCpuMs).
     const convergeCpuMs = convergeCpu();
     await until(
       'every pod healthy',

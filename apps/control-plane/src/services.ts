@@ -135,11 +135,14 @@ export function createServices(
           timeoutMs: config.leader.timeoutMs,
         })
       : new SoleLeadership();
+  // One order for every exit of a container on the pod network: the reconciler's and the sweeper's.
+  const exits = exitGate(docker, logger);
   const sweeper = new Sweeper(db, docker, logger, {
     installationId,
     graceMs: config.sweeper.graceMs,
     intervalMs: 60_000,
     dryRun: config.sweeper.dryRun,
+    exits,
   });
   const stats = new StatsCollector(db, docker, {
     intervalMs: config.stats.intervalMs,
@@ -192,7 +195,7 @@ export function createServices(
       installationId,
       containerLogs: config.containerLogs,
       crashLoop: new CrashLoopTracker(config.crashBackOff),
-      exits: exitGate(docker, logger),
+      exits,
       image: {
         db,
         docker,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { compareVersions } from '../runtime/engine-quirks.js';
 import { dockerSince } from '../runtime/logs.js';
-import { compareVersions } from './doctor.js';
 
 describe('compareVersions', () => {
   it('compares API versions part by part, as numbers', () => {

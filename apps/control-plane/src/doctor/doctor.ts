@@ -11,7 +11,11 @@ import type { AdapterRegistry } from '../adapters/index.js';
 import { type DatabaseHandle, queryRows } from '../db/client.js';
 import { migrationState } from '../db/migrate.js';
 import type { ReverseProxy } from '../routing/proxy.js';
-import { hasLeaveDeadlock, LEAVE_DEADLOCK_FIXED_IN } from '../runtime/engine-quirks.js';
+import {
+  compareVersions,
+  hasLeaveDeadlock,
+  LEAVE_DEADLOCK_FIXED_IN,
+} from '../runtime/engine-quirks.js';
 import type { DockerHost } from '../runtime/host.js';
 import { registryOf } from '../runtime/image-ref.js';
 import { inspectImage, type RegistryAuth } from '../runtime/images.js';
@@ -349,15 +353,4 @@ function signed(ms: number): string {
 function oneLine(err: unknown): string {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   return (cause instanceof Error ? cause.message : String(cause)).replace(/\s*\n\s*/g, ' ').trim();
-}
-
-/** `1.41` against `1.43`: numeric by part. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }

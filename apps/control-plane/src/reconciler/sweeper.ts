@@ -12,6 +12,7 @@ import {
   removeContainer,
   removeNetwork,
 } from '../runtime/index.js';
+import type { ExitGate } from './exit-gate.js';
 
 export interface SweeperOptions {
   /** Only objects labelled with this installation are candidates: never another's. */
@@ -21,6 +22,8 @@ export interface SweeperOptions {
   intervalMs: number;
   /** Log what would be removed, remove nothing. */
   dryRun: boolean;
+  /** The reconciler's order of container exits (exit-gate.ts): a removal is one. */
+  exits?: ExitGate;
   now?: () => number;
 }
 
@@ -97,8 +100,10 @@ export class Sweeper {
       this.firstSeen.set(o.key, seen);
       if (now - seen < this.opts.graceMs) continue;
       if (!this.opts.dryRun) {
-        if (o.kind === 'container') await removeContainer(this.docker, o.id, { force: true });
-        else if (!(await removeUnusedNetwork(this.docker, o.id))) continue;
+        if (o.kind === 'container') {
+          const remove = () => removeContainer(this.docker, o.id, { force: true });
+          await (this.opts.exits ? this.opts.exits(remove) : remove());
+        } else if (!(await removeUnusedNetwork(this.docker, o.id))) continue;
         this.firstSeen.delete(o.key);
       }
       this.logger.warn(

@@ -17,14 +17,19 @@ export function engineVersionParts(version: string): number[] | null {
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
 }
 
+/** `1.41` against `1.43`: numeric by part. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /** True when `version` has the network-leave deadlock; false for an unreadable version. */
 export function hasLeaveDeadlock(version: string): boolean {
   const parts = engineVersionParts(version);
-  const fixed = engineVersionParts(LEAVE_DEADLOCK_FIXED_IN);
-  if (!parts || !fixed) return false;
-  for (let i = 0; i < 3; i++) {
-    const d = (parts[i] ?? 0) - (fixed[i] ?? 0);
-    if (d !== 0) return d < 0;
-  }
-  return false;
+  return parts !== null && compareVersions(parts.join('.'), LEAVE_DEADLOCK_FIXED_IN) < 0;
 }
