@@ -4,8 +4,9 @@
 //
 //   node bench/run.mjs                  every benchmark, full size; figures as JSON on stdout
 //                                       (docs/performance.md records the last full run)
-//   node bench/run.mjs api              one of them (api, fleet, detection, provision)
+//   node bench/run.mjs api              one of them (api, fleet, detection, provision, files)
 //   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
+//   node bench/run.mjs files --size 1000 new pods' files beside 1,000 running containers
 //     --raw-layouts shared              only the shared-bridge raw baseline (the faster one)
 //     --db pglite                       the control plane on its embedded PGlite, first start
 //     --idle-seconds 90                 a shorter idle phase than the default five minutes
@@ -24,13 +25,14 @@ const BENCHES = {
   fleet: () => import('./fleet.mjs'),
   detection: () => import('./detection.mjs'),
   provision: () => import('./provision.mjs'),
+  files: () => import('./files.mjs'),
 };
 
 const { values, positionals } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     out: { type: 'string' },
-    /** Pods for the fleet benchmark (default 100). */
+    /** Pods for the fleet benchmark (default 100); running containers beside files (300). */
     size: { type: 'string' },
     /** A folder for a CPU profile of the control plane (fleet only; no raw baseline then). */
     profile: { type: 'string' },

@@ -32,6 +32,7 @@ import { PodService } from './pods/service.js';
 import { PodChangeListener, publishPodChange } from './reconciler/change-feed.js';
 import { CrashLoopTracker } from './reconciler/crash-loop.js';
 import { exitGate } from './reconciler/exit-gate.js';
+import { freshVolumeWriter } from './reconciler/fresh-files.js';
 import { DEFAULT_PULL_POLICY } from './reconciler/image-policy.js';
 import { ImagePuller } from './reconciler/image-puller.js';
 import { AdvisoryLockLeadership, type Leadership, SoleLeadership } from './reconciler/leader.js';
@@ -196,6 +197,17 @@ export function createServices(
       containerLogs: config.containerLogs,
       crashLoop: new CrashLoopTracker(config.crashBackOff),
       exits,
+      freshFiles: freshVolumeWriter(docker, {
+        installationId,
+        onBatch: ({ how, size, error }) => {
+          if (error)
+            logger.warn(
+              { err: error, size },
+              "writing new pods' files together failed; wrote each alone",
+            );
+          else if (how === 'helper') logger.debug({ size }, "wrote new pods' files together");
+        },
+      }),
       image: {
         db,
         docker,

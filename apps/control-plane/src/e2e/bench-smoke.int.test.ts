@@ -85,6 +85,17 @@ describe('bench/run.mjs --smoke, one pod', () => {
     }
     expect(p.ratio.running).toBe(Math.round((p.agentpod.runningMs / p.raw.runningMs) * 100) / 100);
   }, 300_000);
+
+  it("writes new pods' files one archive each and through one helper, the same bytes both ways", () => {
+    const f = smoke('files').benches.files;
+    expect(f).toMatchObject({ background: 0, pods: 2 });
+    expect(f.trials.direct).toHaveLength(1);
+    expect(f.trials.helper).toHaveLength(1);
+    for (const side of ['direct', 'helper'] as const) {
+      expect(f.trials[side][0].wallMs).toBeGreaterThan(0);
+      expect(f.perPod[side].wallMs).toBe(Math.round(f.trials[side][0].wallMs / f.pods));
+    }
+  }, 300_000);
 });
 
 function smoke(name: string, ...args: string[]) {

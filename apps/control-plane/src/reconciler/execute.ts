@@ -8,6 +8,7 @@ import {
   DockerConflictError,
   type DockerHost,
   LABEL_IMAGE_PIN,
+  type PodFile,
   removeContainer,
   removeVolume,
   startContainer,
@@ -15,6 +16,7 @@ import {
   updateRestartPolicy,
 } from '../runtime/index.js';
 import type { ExitGate } from './exit-gate.js';
+import type { FreshVolumeWriter } from './fresh-files.js';
 import { ensurePodImage, type ImageDeps } from './image.js';
 import { containerName, volumeName } from './names.js';
 import type { Action, ObservedPod } from './plan.js';
@@ -37,6 +39,8 @@ export interface ExecuteDeps {
   fence?: AbortSignal;
   /** Orders the stops and removals of containers (exit-gate.ts); absent, they run at once. */
   exits?: ExitGate;
+  /** Writes new pods' files many at a time (fresh-files.ts); absent, each pod's alone. */
+  freshFiles?: FreshVolumeWriter;
 }
 
 export interface ExecutionTarget {
@@ -68,8 +72,21 @@ export async function executeActions(
   const labels = ownershipLabels(pod, deps.installationId);
   // Made by this reconcile, after it saw none: no file of the pod can be in it yet.
   let freshVolume = false;
-  const writeConfig = (id: string) =>
-    writeConfigFiles(docker, id, needSpec(), event, { freshVolume });
+  const writeConfig = (id: string) => {
+    const s = needSpec();
+    const { freshFiles } = deps;
+    const writeFresh =
+      freshFiles &&
+      ((files: PodFile[]) =>
+        freshFiles({
+          containerId: id,
+          mountPath: s.stateMountPath,
+          volume: volumeName(pod.id),
+          image: pinnedImage ?? s.container.image,
+          files,
+        }));
+    return writeConfigFiles(docker, id, s, event, { freshVolume, writeFresh });
+  };
   const stillLeading = () => deps.fence?.throwIfAborted();
   const exit = <T>(work: () => Promise<T>) => (deps.exits ? deps.exits(work) : work());
   const stop = (id: string) =>
@@ -192,7 +209,7 @@ async function writeConfigFiles(
   containerId: string,
   spec: PodSpec,
   event: (reason: EventReason, message: string, type?: EventType) => Promise<unknown>,
-  { freshVolume }: { freshVolume: boolean },
+  options: Parameters<typeof writePodFiles>[4],
 ): Promise<void> {
   if (spec.files.length === 0) return;
   const { restored, unreadable, reformatted } = await writePodFiles(
@@ -200,7 +217,7 @@ async function writeConfigFiles(
     containerId,
     spec,
     new Date(),
-    { freshVolume },
+    options,
   );
   for (const u of unreadable) {
     await event(

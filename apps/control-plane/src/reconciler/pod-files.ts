@@ -34,12 +34,19 @@ export async function writePodFiles(
   containerId: string,
   spec: PodSpec,
   now: Date,
-  /**
-   * The state volume was made by this reconcile: nothing to read back, so the files are written
-   * without a look first (each look is an archive call: the daemon mounts the container's
-   * filesystem and volumes for it).
-   */
-  { freshVolume = false }: { freshVolume?: boolean } = {},
+  {
+    freshVolume = false,
+    writeFresh,
+  }: {
+    /**
+     * The state volume was made by this reconcile: nothing to read back, so the files are
+     * written without a look first (each look is an archive call: the daemon mounts the
+     * container's filesystem and volumes for it).
+     */
+    freshVolume?: boolean;
+    /** How files reach a fresh volume (fresh-files.ts, many pods per call); else directly. */
+    writeFresh?: (files: PodFile[]) => Promise<void>;
+  } = {},
 ): Promise<PodFilesOutcome> {
   const outcome: PodFilesOutcome = { restored: [], unreadable: [], reformatted: [] };
   const writes: Omit<PodFile, 'uid' | 'gid'>[] = [];
@@ -66,12 +73,9 @@ export async function writePodFiles(
     }
   }
   const [uid = 0, gid = uid] = (spec.container.user ?? '0:0').split(':').map(Number);
-  await writeFiles(
-    docker,
-    containerId,
-    spec.stateMountPath,
-    writes.map((w) => ({ ...w, uid, gid })),
-  );
+  const files = writes.map((w) => ({ ...w, uid, gid }));
+  if (freshVolume && writeFresh) await writeFresh(files);
+  else await writeFiles(docker, containerId, spec.stateMountPath, files);
   return outcome;
 }
 

@@ -22,6 +22,7 @@ import { backOffMessage, type CrashLoopState, type CrashLoopTracker } from './cr
 import { type ExecuteDeps, executeActions } from './execute.js';
 import type { ExitGate } from './exit-gate.js';
 import { accountExit, type ExitHint, type ExitMark, exitEvent } from './exits.js';
+import type { FreshVolumeWriter } from './fresh-files.js';
 import { type ImageDeps, ImageNotReady } from './image.js';
 import { observePod } from './observe.js';
 import { type Action, type DesiredPod, type ObservedPod, plan } from './plan.js';
@@ -63,6 +64,8 @@ export interface ReconcileDeps {
   fence?: AbortSignal;
   /** Orders container stops and removals on engines that need it (exit-gate.ts). */
   exits?: ExitGate;
+  /** Writes new pods' files many at a time while pods are made in numbers (fresh-files.ts). */
+  freshFiles?: FreshVolumeWriter;
 }
 
 /** While the agent's container is not running yet, look again this soon. */
@@ -108,6 +111,7 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     installationId: deps.installationId,
     fence: deps.fence,
     exits: deps.exits,
+    freshFiles: deps.freshFiles,
   };
   // The one outcome of executing that is not an error: the image is not there yet.
   let notReady: ImageNotReady | null = null;

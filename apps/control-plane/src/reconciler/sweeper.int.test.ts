@@ -1,7 +1,8 @@
 // The sweeper against the real daemon and a real database: this installation's labelled
 // objects whose pod row does not exist are removed after the grace period; owned ones, volumes,
-// and anything of another installation (or of none) never are. A pod's own network (the layout
-// before the shared pod network) goes once nothing is attached to it.
+// and anything of another installation (or of none) never are. A file writer a crash left
+// behind (never started, no pod id) goes too, and a pod's own network (the layout before the
+// shared pod network) once nothing is attached to it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureInstallationId } from '../db/queries/installation.js';
 import { createPod } from '../db/queries/pods.js';
@@ -13,12 +14,14 @@ import {
   type DockerHost,
   ensureNetwork,
   ensureVolume,
+  FILE_WRITER_ROLE,
   findContainerByName,
   inspectNetwork,
   inspectVolume,
   LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
+  LABEL_ROLE,
   removeContainer,
   startContainer,
 } from '../runtime/index.js';
@@ -41,6 +44,8 @@ const names = {
   net: testName('sweep-net'),
   ownNet: testName('sweep-ownnet'),
   user: testName('sweep-user'),
+  writer: testName('sweep-writer'),
+  foreignWriter: testName('sweep-foreign-writer'),
 };
 
 function labels(podId: string, installationId: string | null) {
@@ -50,6 +55,24 @@ function labels(podId: string, installationId: string | null) {
     ...(installationId ? { [LABEL_INSTALLATION]: installationId } : {}),
     ...TEST,
   };
+}
+
+/** A helper that wrote files into volumes (fresh-files.ts) and was never removed: no pod id. */
+async function writer(name: string, installationId: string) {
+  return createContainer(docker, {
+    name,
+    image: testImage('BASE'),
+    cmd: ['true'],
+    env: {},
+    labels: {
+      [LABEL_MANAGED]: 'true',
+      [LABEL_INSTALLATION]: installationId,
+      [LABEL_ROLE]: FILE_WRITER_ROLE,
+      ...TEST,
+    },
+    mounts: [],
+    network: { name: 'none' },
+  });
 }
 
 async function labelled(name: string, podId: string, installationId: string | null) {
@@ -86,6 +109,8 @@ beforeAll(async () => {
   // Another installation's pod, and an object from before installations had ids: not ours.
   await labelled(names.foreign, ORPHAN, 'someoneelse0');
   await labelled(names.unowned, ORPHAN, null);
+  await writer(names.writer, installation);
+  await writer(names.foreignWriter, 'someoneelse0');
   await ensureNetwork(docker, {
     name: names.net,
     labels: labels(ORPHAN, installation),
@@ -136,6 +161,10 @@ describe('Sweeper', () => {
     expect(removed.containers).not.toContain(names.foreign);
     expect(await findContainerByName(docker, names.foreign)).not.toBeNull();
     expect(await findContainerByName(docker, names.unowned)).not.toBeNull();
+    // A file writer a crash left behind goes too; another installation's stays.
+    expect(removed.containers).toContain(names.writer);
+    expect(await findContainerByName(docker, names.writer)).toBeNull();
+    expect(await findContainerByName(docker, names.foreignWriter)).not.toBeNull();
   });
 
   it("removes an owned pod's own network (the layout before the shared one) once nothing is attached, and never the shared one", async () => {

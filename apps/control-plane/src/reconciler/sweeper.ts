@@ -4,9 +4,11 @@ import { type Logger, LoopLog } from '../logger.js';
 import {
   DockerError,
   type DockerHost,
+  FILE_WRITER_ROLE,
   LABEL_INSTALLATION,
   LABEL_MANAGED,
   LABEL_POD_ID,
+  LABEL_ROLE,
   listContainers,
   listNetworks,
   removeContainer,
@@ -29,7 +31,8 @@ export interface SweeperOptions {
 
 /**
  * Removes this installation's containers whose pod row does not exist (Nomad's
- * dangling-container sweeper): leftovers of a restored database or of a manual row delete. Also
+ * dangling-container sweeper): leftovers of a restored database or of a manual row delete, and
+ * helpers that wrote files into volumes and outlived their call (fresh-files.ts). Also
  * its networks of one pod each, the layout before the shared pod network: a pod's own network is
  * removed once nothing is attached to it (its pod was moved to the shared network, or is gone).
  * Objects of other installations on the same Docker host (or of none) are never touched.
@@ -80,6 +83,7 @@ export class Sweeper {
         id: c.id,
         name: c.name,
         podId: c.labels[LABEL_POD_ID],
+        writer: c.labels[LABEL_ROLE] === FILE_WRITER_ROLE,
       })),
       ...networks.map((n) => ({
         kind: 'network' as const,
@@ -87,8 +91,14 @@ export class Sweeper {
         id: n.id,
         name: n.name,
         podId: n.labels[LABEL_POD_ID],
+        writer: false,
       })),
-    ].filter((o) => o.podId !== undefined && (o.kind === 'network' || !owned.has(o.podId)));
+    ].filter(
+      (o) =>
+        // A file writer lives for one archive call: one still there a grace period on was
+        // left by a crash between its create and its removal.
+        o.writer || (o.podId !== undefined && (o.kind === 'network' || !owned.has(o.podId))),
+    );
 
     const now = this.now();
     const current = new Set(orphans.map((o) => o.key));

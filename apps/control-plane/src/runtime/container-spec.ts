@@ -20,7 +20,10 @@ export interface ContainerSpec {
   workingDir?: string;
   labels: Record<string, string>;
   mounts: ContainerMount[];
-  /** `host` shares the host's network stack (the managed proxy); no endpoint config then. */
+  /**
+   * `host` shares the host's network stack (the managed proxy), `none` gives a loopback only;
+   * no endpoint config for either.
+   */
   network?: { name: string; aliases?: string[]; ipv4Address?: string };
   exposedPorts?: number[];
   publish?: { containerPort: number; hostPort: number; hostIp: string }[];
@@ -144,7 +147,7 @@ export function containerCreateBody(spec: ContainerSpec): Dockerode.ContainerCre
       NetworkMode: network?.name,
     },
     NetworkingConfig:
-      network && network.name !== 'host'
+      network && network.name !== 'host' && network.name !== 'none'
         ? {
             EndpointsConfig: {
               [network.name]: {

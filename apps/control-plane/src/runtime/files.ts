@@ -7,7 +7,7 @@ import tar from 'tar-stream';
 import { createContainer, removeContainer } from './containers.js';
 import { DockerError } from './errors.js';
 import { type DockerHost, withSignal } from './host.js';
-import { LABEL_MANAGED } from './labels.js';
+import { FILE_WRITER_ROLE, LABEL_MANAGED, LABEL_ROLE } from './labels.js';
 
 export interface PodFile {
   /** Relative to the target directory; parent directories are created. */
@@ -34,6 +34,14 @@ function relativePath(path: string): string {
   return clean;
 }
 
+/** Files for one directory of an archive: `prefix` is where they go, relative to its root. */
+interface ArchiveGroup {
+  prefix: string;
+  files: PodFile[];
+  /** An entry for the `prefix` directory itself, owned as given; absent, it is left as it is. */
+  root?: DirectoryOwner;
+}
+
 /**
  * An in-memory tar of `files`, with an entry for every parent directory (owned like the first
  * file under it) so nested paths extract with the right owner instead of root. `root`, when
@@ -43,7 +51,10 @@ export async function buildArchive(
   files: PodFile[],
   { rootName, root }: { rootName?: string; root?: DirectoryOwner } = {},
 ): Promise<Buffer> {
-  const prefix = rootName ? `${rootName}/` : '';
+  return packGroups([{ prefix: rootName ?? '', files, ...(rootName && root ? { root } : {}) }]);
+}
+
+async function packGroups(groups: ArchiveGroup[]): Promise<Buffer> {
   const mtime = new Date();
   const pack = tar.pack();
   const collected = (async () => {
@@ -51,25 +62,34 @@ export async function buildArchive(
     for await (const chunk of pack) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   })();
-  if (rootName && root) {
-    pack.entry({ name: prefix, type: 'directory', mtime, ...root });
-  }
-  const dirs = new Set<string>();
-  for (const file of files) {
-    const path = relativePath(file.path);
-    const owner = { uid: file.uid ?? 0, gid: file.gid ?? 0 };
-    const parts = path.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) {
-      const dir = parts.slice(0, i).join('/');
-      if (dirs.has(dir)) continue;
-      dirs.add(dir);
-      pack.entry({ name: `${prefix}${dir}/`, type: 'directory', mode: DIR_MODE, mtime, ...owner });
+  for (const group of groups) {
+    const prefix = group.prefix ? `${group.prefix}/` : '';
+    if (prefix && group.root) {
+      pack.entry({ name: prefix, type: 'directory', mtime, ...group.root });
     }
-    const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content;
-    pack.entry(
-      { name: `${prefix}${path}`, type: 'file', mode: file.mode, mtime, ...owner },
-      content,
-    );
+    const dirs = new Set<string>();
+    for (const file of group.files) {
+      const path = relativePath(file.path);
+      const owner = { uid: file.uid ?? 0, gid: file.gid ?? 0 };
+      const parts = path.split('/').slice(0, -1);
+      for (let i = 1; i <= parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        if (dirs.has(dir)) continue;
+        dirs.add(dir);
+        pack.entry({
+          name: `${prefix}${dir}/`,
+          type: 'directory',
+          mode: DIR_MODE,
+          mtime,
+          ...owner,
+        });
+      }
+      const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content;
+      pack.entry(
+        { name: `${prefix}${path}`, type: 'file', mode: file.mode, mtime, ...owner },
+        content,
+      );
+    }
   }
   pack.finalize();
   return collected;
@@ -94,41 +114,57 @@ async function putArchive(host: DockerHost, containerId: string, dir: string, ar
 export interface VolumeWriteOptions {
   /** Any image with a filesystem; the helper container is created, never started. */
   helperImage: string;
-  /** Owner and mode of the volume's root directory, e.g. the agent user's home. */
-  root?: DirectoryOwner;
   /** Extra labels for the helper container (ownership, tests). */
   labels?: Record<string, string>;
   name?: string;
 }
 
-const VOLUME_MOUNT = '/data';
+export interface VolumeWrite {
+  volume: string;
+  files: PodFile[];
+  /**
+   * Owner and mode of the volume's root directory, e.g. the agent user's home. Absent, the
+   * root stays as it is: what Docker copied from the image when a container first mounted it.
+   */
+  root?: DirectoryOwner;
+}
+
+/** Where the helper mounts the i-th volume. */
+const volumeMount = (i: number) => `/agentpod-volumes/${i}`;
 
 /**
- * Writes files into a named volume through a throwaway container that mounts it. The helper
- * is labelled as ours so the sweeper collects it should removal below ever fail.
+ * Writes files into named volumes, many at once, through one throwaway container that mounts
+ * them all: one create, one archive and one removal, however many volumes (each archive call
+ * costs the daemon a mount namespace of its own, which grows with the containers on the host).
+ * The helper is labelled as ours (role `file-writer`) so the sweeper collects it should its
+ * removal below ever fail.
  */
-export async function writeFilesToVolume(
+export async function writeFilesToVolumes(
   host: DockerHost,
-  volumeName: string,
-  files: PodFile[],
-  { helperImage, root, labels = {}, name }: VolumeWriteOptions,
+  writes: VolumeWrite[],
+  { helperImage, labels = {}, name }: VolumeWriteOptions,
 ): Promise<void> {
+  if (writes.length === 0) return;
   const id = await createContainer(host, {
-    name: name ?? `agentpod-volume-writer-${randomUUID().slice(0, 8)}`,
+    name: name ?? `agentpod-file-writer-${randomUUID().slice(0, 8)}`,
     image: helperImage,
     // Never run, but Docker refuses to create a container that has no command at all.
     cmd: ['true'],
     env: {},
-    labels: { [LABEL_MANAGED]: 'true', ...labels },
-    mounts: [{ volume: volumeName, target: VOLUME_MOUNT }],
+    labels: { [LABEL_MANAGED]: 'true', ...labels, [LABEL_ROLE]: FILE_WRITER_ROLE },
+    network: { name: 'none' },
+    mounts: writes.map((w, i) => ({ volume: w.volume, target: volumeMount(i) })),
   });
   try {
-    // Extracting at / with entries under data/ lets the archive set the owner of the volume
+    // Extracting at / with entries under each mount lets the archive set the owner of a volume
     // root itself (a "." entry would be skipped by Docker).
-    const archive = await buildArchive(files, {
-      rootName: VOLUME_MOUNT.slice(1),
-      ...(root ? { root } : {}),
-    });
+    const archive = await packGroups(
+      writes.map((w, i) => ({
+        prefix: volumeMount(i).slice(1),
+        files: w.files,
+        ...(w.root ? { root: w.root } : {}),
+      })),
+    );
     await putArchive(host, id, '/', archive);
   } catch (err) {
     // The write failure is the one to report; should cleanup fail too, the helper's label lets

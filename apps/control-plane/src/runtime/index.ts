@@ -45,8 +45,8 @@ export type {
 export { DockerEventStream } from './events.js';
 export type { ExecOptions, ExecResult } from './exec.js';
 export { execInContainer } from './exec.js';
-export type { DirectoryOwner, PodFile, VolumeWriteOptions } from './files.js';
-export { readFile, writeFiles, writeFilesToVolume } from './files.js';
+export type { DirectoryOwner, PodFile, VolumeWrite, VolumeWriteOptions } from './files.js';
+export { readFile, writeFiles, writeFilesToVolumes } from './files.js';
 export type {
   DockerHostConfig,
   DockerHostOptions,
@@ -68,6 +68,7 @@ export {
 export type { ImageView, PullOptions, RegistryAuth } from './images.js';
 export { ImagePullError, inspectImage, pullImage } from './images.js';
 export {
+  FILE_WRITER_ROLE,
   LABEL_IMAGE_PIN,
   LABEL_INSTALLATION,
   LABEL_MANAGED,
