@@ -3,7 +3,7 @@
 // /proc, and the results file.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,12 +91,72 @@ export function cpuMeter(controlPlanePid) {
     machine: machineCpuMs(),
     dockerd: cpuMs(dockerdPid()),
     controlPlane: controlPlanePid ? cpuMs(controlPlanePid) : 0,
+    processes: processCpu(controlPlanePid),
   };
-  return () => ({
-    machineMs: machineCpuMs() - start.machine,
-    dockerdMs: cpuMs(dockerdPid()) - start.dockerd,
-    ...(controlPlanePid && { controlPlaneMs: cpuMs(controlPlanePid) - start.controlPlane }),
-  });
+  return () => {
+    const machineMs = machineCpuMs() - start.machine;
+    return {
+      machineMs,
+      dockerdMs: cpuMs(dockerdPid()) - start.dockerd,
+      ...(controlPlanePid && { controlPlaneMs: cpuMs(controlPlanePid) - start.controlPlane }),
+      byProcess: byProcessSince(start.processes, processCpu(controlPlanePid), machineMs),
+    };
+  };
+}
+
+/**
+ * Every process's CPU so far (its own and its reaped children's: runc's goes to its shim, a
+ * pod's short-lived processes to the pod's main one), each put in a group: the control plane,
+ * this bench, dockerd, containerd, the shims, the pods' own processes, PostgreSQL, the kernel's
+ * threads, the rest.
+ */
+function processCpu(controlPlanePid) {
+  const byPid = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    let cgroup;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      cgroup = readFileSync(`/proc/${entry}/cgroup`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const f = stat.slice(close + 2).split(' ');
+    // After the name: state ppid ... utime(12) stime(13) cutime(14) cstime(15) ... starttime(20)
+    const ms = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+    const pid = Number(entry);
+    byPid.set(`${pid}:${f[19]}`, { ms, group: groupOf(pid, Number(f[1]), comm, cgroup) });
+  }
+  return byPid;
+
+  function groupOf(pid, ppid, comm, cgroup) {
+    if (pid === controlPlanePid) return 'controlPlane';
+    if (pid === process.pid) return 'bench';
+    if (pid === 2 || ppid === 2) return 'kernelThreads';
+    if (/docker[-/][0-9a-f]{64}/.test(cgroup)) return 'pods';
+    if (comm === 'dockerd') return 'dockerd';
+    if (comm === 'containerd') return 'containerd';
+    if (comm.startsWith('containerd-shim')) return 'shims';
+    if (comm === 'postgres') return 'postgres';
+    return 'other';
+  }
+}
+
+/** Each group's CPU between two snapshots; what no living process accounts for, `unattributed`. */
+function byProcessSince(before, after, machineMs) {
+  const groups = {};
+  let attributed = 0;
+  for (const [key, { ms, group }] of after) {
+    const delta = ms - (before.get(key)?.ms ?? 0);
+    groups[group] = (groups[group] ?? 0) + delta;
+    attributed += delta;
+  }
+  // Interrupts, and processes that exited without a living parent reaping them.
+  groups.unattributed = machineMs - attributed;
+  return groups;
 }
 
 export const dockerdPid = () => Number(readFileSync('/var/run/docker.pid', 'utf8'));
@@ -117,6 +177,8 @@ export class ControlPlane {
     this.installation = undefined;
     /** Each periodic resync's own figures (logged at debug level), with when they came. */
     this.resyncPasses = [];
+    /** New pods' files written through one helper for several pods (debug log lines). */
+    this.fileHelpers = { count: 0, pods: 0 };
     /** On a first start on PGlite: the separate process that created the database (ms, peak). */
     this.databaseCreation = undefined;
     this.dataDir = mkdtempSync(join(tmpdir(), 'agentpod-bench-'));
@@ -130,6 +192,10 @@ export class ControlPlane {
       if (!this.installation) this.installation = /"installation":"([a-z0-9]+)"/.exec(line)?.[1];
       if (line.includes('"msg":"resync pass"')) {
         this.resyncPasses.push({ at: Date.now(), ...JSON.parse(line) });
+      }
+      if (line.includes('"msg":"wrote new pods\' files together"')) {
+        this.fileHelpers.count++;
+        this.fileHelpers.pods += JSON.parse(line).size;
       }
       if (line.includes('"msg":"created the embedded database')) {
         const { ms, peakRssMb } = JSON.parse(line);
