@@ -199,7 +199,6 @@ export function createServices(
       exits,
       freshFiles: freshVolumeWriter(docker, {
         installationId,
-        moreComing: () => (reconciler?.backlog ?? 0) > 0,
         onBatch: ({ how, size, error }) => {
           if (error)
             logger.warn(

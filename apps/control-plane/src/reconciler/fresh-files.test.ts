@@ -74,20 +74,6 @@ describe('freshWriteLane', () => {
     expect(batches).toEqual([{ how: 'helper', size: 3 }]);
   });
 
-  it('waits for pods still queued for a reconcile, though none holds a ticket yet', async () => {
-    const docker = recorder();
-    let queued = 1;
-    const lane = freshWriteLane(docker.calls, { lingerMs: HOUR, moreComing: () => queued > 0 });
-
-    const first = lane.expect().write(pod('a'));
-    await turnOfTheLoop();
-    expect(docker.made).toEqual([]); // one pod is still queued
-
-    queued = 0; // its reconcile began, made its volume, and writes
-    await Promise.all([first, lane.expect().write(pod('b'))]);
-    expect(docker.made).toEqual([['a', 'b']]);
-  });
-
   it('stops waiting for a pod whose reconcile gave up', async () => {
     const docker = recorder();
     const lane = freshWriteLane(docker.calls, { lingerMs: HOUR });

@@ -8,13 +8,12 @@
 // writeFilesToVolumes).
 //
 // When they share one is group commit, as PostgreSQL's commit_delay with commit_siblings: a
-// write waits, at most LINGER_MS, while more are coming: other pods holding tickets (a
-// reconcile takes one as soon as it has made a pod's fresh volume) or pods still waiting for a
-// reconcile slot; writes that come while one is in flight go in the next turn. Tickets alone
-// were not enough: in a burst of 300 a write found another pod between its volume and its
-// write only a quarter of the time (the start, after the write, is most of a reconcile), so
-// three writes in four still went alone. A pod created alone holds the only ticket, with no
-// other work queued, and is written at once into its own container: no helper, no wait.
+// reconcile takes a ticket as soon as it has made a pod's fresh volume, and a write waits, at
+// most LINGER_MS, while other pods holding tickets are on their way (their containers being
+// created); writes that come while one is in flight go in the next turn. During a burst of new
+// pods that makes batches of several where most writes went alone before (writes came about
+// once a second, each over before the next arrived). A pod created alone holds the only ticket
+// and is written at once into its own container: no helper, no wait.
 import {
   type DockerHost,
   LABEL_INSTALLATION,
@@ -60,11 +59,6 @@ export interface FreshVolumeWriterOptions {
   maxBatch?: number;
   /** How long a write waits at most for the other pods on their way. */
   lingerMs?: number;
-  /**
-   * More new pods may come soon though none holds a ticket yet: the reconciler has pods waiting
-   * for a free slot. Their writes are worth waiting for too.
-   */
-  moreComing?: () => boolean;
   onBatch?: (batch: FreshWriteBatch) => void;
 }
 
@@ -117,7 +111,6 @@ export function freshWriteLane(
   {
     maxBatch = 32,
     lingerMs = LINGER_MS,
-    moreComing = () => false,
     onBatch,
   }: Omit<FreshVolumeWriterOptions, 'installationId'> = {},
 ): FreshVolumeWriter {
@@ -179,7 +172,7 @@ export function freshWriteLane(
   const next = () => {
     if (busy || waiting.length === 0) return;
     const left = (waiting[0] as Waiting).since + lingerMs - performance.now();
-    if ((onTheWay > 0 || moreComing()) && waiting.length < maxBatch && left > 0) {
+    if (onTheWay > 0 && waiting.length < maxBatch && left > 0) {
       linger ??= setTimeout(go, left);
       return;
     }

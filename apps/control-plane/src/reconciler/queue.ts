@@ -128,11 +128,6 @@ export class WorkQueue {
     return this.pending.size + this.running.size;
   }
 
-  /** Queued and waiting for a free slot. */
-  get waiting(): number {
-    return this.pending.size;
-  }
-
   /** Resolves when nothing is pending or running (tests and shutdown). */
   idle(): Promise<void> {
     if (this.active === 0 && (this.pending.size === 0 || this.stopped)) return Promise.resolve();

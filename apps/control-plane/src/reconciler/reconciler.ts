@@ -136,11 +136,6 @@ export class Reconciler {
     if (this.leading) this.queue.add(podId);
   }
 
-  /** Pods queued for a reconcile and waiting for a free slot (a burst of new pods, say). */
-  get backlog(): number {
-    return this.queue.waiting;
-  }
-
   /** For tests: resolves when no reconcile is queued or running. */
   idle(): Promise<void> {
     return this.queue.idle();
