@@ -16,7 +16,7 @@ import {
   updateRestartPolicy,
 } from '../runtime/index.js';
 import type { ExitGate } from './exit-gate.js';
-import type { FreshVolumeWriter, FreshWriteTicket } from './fresh-files.js';
+import type { FreshVolumeWriter } from './fresh-files.js';
 import { ensurePodImage, type ImageDeps } from './image.js';
 import { containerName, volumeName } from './names.js';
 import type { Action, ObservedPod } from './plan.js';
@@ -72,15 +72,13 @@ export async function executeActions(
   const labels = ownershipLabels(pod, deps.installationId);
   // Made by this reconcile, after it saw none: no file of the pod can be in it yet.
   let freshVolume = false;
-  // Its place in the lane that writes new pods' files together, taken when the volume is made.
-  let freshTicket: FreshWriteTicket | undefined;
   const writeConfig = (id: string) => {
     const s = needSpec();
-    const ticket = freshTicket;
+    const { freshFiles } = deps;
     const writeFresh =
-      ticket &&
+      freshFiles &&
       ((files: PodFile[]) =>
-        ticket.write({
+        freshFiles({
           containerId: id,
           mountPath: s.stateMountPath,
           volume: volumeName(pod.id),
@@ -94,21 +92,13 @@ export async function executeActions(
   const stop = (id: string) =>
     exit(() => stopContainer(docker, id, { timeoutSeconds: deps.stopTimeoutSeconds }));
 
-  try {
-    for (const action of actions) await carryOut(action);
-  } finally {
-    // A reconcile that failed before its write: the lane waits for these files no longer.
-    freshTicket?.cancel();
-  }
-
-  async function carryOut(action: Action): Promise<void> {
+  for (const action of actions) {
     stillLeading();
     switch (action.type) {
       case 'ensureVolume':
         // Planned only when the look before found no volume: one create, no look-ups.
         await createVolume(docker, { name: volumeName(pod.id), labels });
         freshVolume = true;
-        freshTicket = deps.freshFiles?.expect();
         break;
       case 'ensureImage':
         pinnedImage = await ensurePodImage(deps.image, pod, needSpec().container.image);

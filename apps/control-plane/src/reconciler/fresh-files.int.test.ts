@@ -1,6 +1,6 @@
-// New pods' files written together into their fresh volumes, on the real daemon: pods made
-// together through one helper, each into its own volume, over what Docker copied from the
-// image, and no helper left behind; a pod made alone into its own container.
+// New pods' files written together into their fresh volumes, on the real daemon: the first
+// alone into its own container, the ones that came meanwhile through one helper, each into
+// its own volume, over what Docker copied from the image, and no helper left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createContainer,
@@ -23,12 +23,7 @@ import {
   testImage,
   testName,
 } from '../runtime/testing.js';
-import {
-  type FreshVolumeWrite,
-  type FreshWriteBatch,
-  type FreshWriteTicket,
-  freshVolumeWriter,
-} from './fresh-files.js';
+import { type FreshVolumeWrite, type FreshWriteBatch, freshVolumeWriter } from './fresh-files.js';
 
 const host = testHost();
 const TEST = { [TEST_LABEL]: 'fresh-files' };
@@ -82,17 +77,17 @@ afterAll(async () => {
 });
 
 describe('freshVolumeWriter', () => {
-  it('writes pods made together through one helper, a pod made alone into its container', async () => {
+  it('writes the first pod alone and the ones that came meanwhile through one helper', async () => {
     const batches: FreshWriteBatch[] = [];
-    const lane = freshVolumeWriter(host, { installationId, onBatch: (b) => batches.push(b) });
-    // Each reconcile takes its ticket when it makes the volume, before the container.
-    const tickets = Array.from({ length: 6 }, () => lane.expect());
+    const write = freshVolumeWriter(host, { installationId, onBatch: (b) => batches.push(b) });
     const pods = await Promise.all(Array.from({ length: 6 }, () => newPod()));
 
-    // The first write waits for the other five: they hold tickets.
-    await Promise.all(pods.map((p, i) => tickets[i]?.write(p)));
+    await Promise.all(pods.map((p) => write(p)));
 
-    expect(batches).toEqual([{ how: 'helper', size: 6 }]);
+    expect(batches).toEqual([
+      { how: 'direct', size: 1 },
+      { how: 'helper', size: 5 },
+    ]);
     for (const pod of pods) {
       const file = await readFile(host, pod.containerId, `${MOUNT}/open-webui/README.agentpod`);
       expect(file.toString()).toBe(`the data folder of ${pod.volume}\n`);
@@ -123,18 +118,11 @@ describe('freshVolumeWriter', () => {
       `${MOUNT}/open-webui 755 1000:1000`,
       `${MOUNT}/open-webui/README.agentpod 644 1000:1000`,
     ]);
-
-    // Alone in the lane: straight into its own container, no helper.
-    const alone = await newPod();
-    await lane.expect().write(alone);
-    expect(batches.at(-1)).toEqual({ how: 'direct', size: 1 });
-    const file = await readFile(host, alone.containerId, `${MOUNT}/open-webui/README.agentpod`);
-    expect(file.toString()).toBe(`the data folder of ${alone.volume}\n`);
   });
 
   it("writes each pod alone when the helper fails, and fails only the pod that can't be written", async () => {
     const batches: FreshWriteBatch[] = [];
-    const lane = freshVolumeWriter(host, { installationId, onBatch: (b) => batches.push(b) });
+    const write = freshVolumeWriter(host, { installationId, onBatch: (b) => batches.push(b) });
     const [first, good1, good2] = await Promise.all([newPod(), newPod(), newPod()]);
     if (!first || !good1 || !good2) throw new Error('three pods expected');
     // Its container is gone and its image does not exist: the helper (made from the first
@@ -145,21 +133,19 @@ describe('freshVolumeWriter', () => {
       image: 'agentpod-test/no-such-image:never',
     };
 
-    // The broken one first: the helper is made from its image.
-    const writes = [broken, first, good1, good2];
-    const tickets = writes.map(() => lane.expect());
-    const results = await Promise.allSettled(
-      writes.map((p, i) => (tickets[i] as FreshWriteTicket).write(p)),
-    );
+    const results = await Promise.allSettled([first, broken, good1, good2].map((p) => write(p)));
 
     expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
       'rejected',
       'fulfilled',
       'fulfilled',
-      'fulfilled',
     ]);
-    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(DockerNotFoundError);
-    expect(batches).toMatchObject([{ how: 'helper', size: 4, error: expect.anything() }]);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(DockerNotFoundError);
+    expect(batches).toMatchObject([
+      { how: 'direct', size: 1 },
+      { how: 'helper', size: 3, error: expect.anything() },
+    ]);
     for (const pod of [first, good1, good2]) {
       const file = await readFile(host, pod.containerId, `${MOUNT}/open-webui/README.agentpod`);
       expect(file.toString()).toBe(`the data folder of ${pod.volume}\n`);
