@@ -83,11 +83,14 @@ export async function run({ smoke, size }) {
     // The host's load: running containers on one bridge, as an installation's pods are.
     if (background > 0) {
       await createBridge('apbench-files', '10.234.0.0/16', LABEL);
-      await parallel([...Array(background).keys()], 16, (i) =>
-        dockerWithDeadline(
+      // Each with its state volume made first, labelled: `run -v` would make it unlabelled, and
+      // neither `rm -v` nor removeLabelled would ever remove it.
+      await parallel([...Array(background).keys()], 16, async (i) => {
+        await dockerWithDeadline('volume', 'create', '--label', LABEL, `apbench-files-bg-${i}`);
+        await dockerWithDeadline(
           ...standinRunArgs(image, `apbench-files-bg-${i}`, 'apbench-files', LABEL),
-        ),
-      );
+        );
+      });
     }
     const trials = { direct: [], helper: [] };
     for (let round = 0; round < rounds; round++) {
@@ -121,6 +124,7 @@ export async function run({ smoke, size }) {
     // One at a time off the shared bridge: parallel exits deadlock Docker before 20.10.27.
     for (let i = 0; i < background; i++) {
       await dockerWithDeadline('rm', '-f', '-v', `apbench-files-bg-${i}`);
+      await dockerWithDeadline('volume', 'rm', `apbench-files-bg-${i}`);
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const perPod = (side, key) => Math.round(median(trials[side].map((t) => t[key])) / pods);

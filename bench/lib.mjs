@@ -106,9 +106,9 @@ export function cpuMeter(controlPlanePid) {
 
 /**
  * Every process's CPU so far (its own and its reaped children's: runc's goes to its shim, a
- * pod's short-lived processes to the pod's main one), each put in a group: the control plane,
- * this bench, dockerd, containerd, the shims, the pods' own processes, PostgreSQL, the kernel's
- * threads, the rest.
+ * pod's short-lived processes to the pod's main one; not init's), each put in a group: the
+ * control plane, this bench, dockerd, containerd, the shims, the pods' own processes,
+ * PostgreSQL, the kernel's threads, the rest.
  */
 function processCpu(controlPlanePid) {
   const byPid = new Map();
@@ -126,8 +126,11 @@ function processCpu(controlPlanePid) {
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const f = stat.slice(close + 2).split(' ');
     // After the name: state ppid ... utime(12) stime(13) cutime(14) cstime(15) ... starttime(20)
-    const ms = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
     const pid = Number(entry);
+    // Not init's reaped children: every orphan ends there (each shim, when its container goes),
+    // and what they used before they were orphaned may already be counted where they ran.
+    const reaped = pid === 1 ? 0 : Number(f[13]) + Number(f[14]);
+    const ms = (Number(f[11]) + Number(f[12]) + reaped) * 10;
     byPid.set(`${pid}:${f[19]}`, { ms, group: groupOf(pid, Number(f[1]), comm, cgroup) });
   }
   return byPid;
@@ -154,7 +157,7 @@ function byProcessSince(before, after, machineMs) {
     groups[group] = (groups[group] ?? 0) + delta;
     attributed += delta;
   }
-  // Interrupts, and processes that exited without a living parent reaping them.
+  // Interrupts, and processes that exited without a living parent reaping them but init.
   groups.unattributed = machineMs - attributed;
   return groups;
 }
