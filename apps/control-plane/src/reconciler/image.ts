@@ -132,12 +132,23 @@ async function recordPullFailure(
       ? `giving up after ${next.attempts} attempts: fix the image reference or the registry credentials, then update the pod`
       : `attempt ${next.attempts}; trying again in ${Math.ceil(retryInMs / 1000)} s`;
   const message = `pulling ${source} failed (${err.failure}): ${err.registryMessage}`;
-  await writePodStatus(deps.db, pod.id, { imagePull: next });
-  await recordEvent(deps.db, {
-    podId: pod.id,
-    type: 'warning',
-    reason: 'ImagePullFailed',
-    message: `${message} (${then})`,
+  // One transaction: the phase, the error, the pull state and the event are seen together, so
+  // no reader finds a pull that gave up on a pod still "pulling", or one attempt short of its
+  // events. A recreate whose old container still serves stays running.
+  await deps.db.transaction(async (tx) => {
+    await writePodStatus(tx, pod.id, {
+      lastError: message,
+      ...(pod.status.phase !== 'running' && {
+        phase: retryInMs === null ? ('failed' as const) : ('pending' as const),
+      }),
+      imagePull: next,
+    });
+    await recordEvent(tx, {
+      podId: pod.id,
+      type: 'warning',
+      reason: 'ImagePullFailed',
+      message: `${message} (${then})`,
+    });
   });
   return new ImageNotReady(message, retryInMs, next);
 }
