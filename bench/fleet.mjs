@@ -159,12 +159,28 @@ const NOT_RUNNING = ['pending', 'pulling', 'creating', 'starting', 'stopping', '
  * next), and reads the whole list only to confirm.
  */
 async function allRunning(cp, count) {
-  for (const phase of NOT_RUNNING) {
-    const page = await cp.api('GET', `/pods?limit=1&phase=${phase}`);
-    if (page.items.length > 0) return undefined;
-  }
+  if (await anyIn(cp, NOT_RUNNING)) return undefined;
   const pods = await podsPage(cp);
   return pods.filter((p) => p.status.phase === 'running').length === count ? true : undefined;
+}
+
+/** Whether one pod (deleted ones too, with `filter`) is in one of `phases`: a page of one each. */
+async function anyIn(cp, phases, filter = '') {
+  for (const phase of phases) {
+    const page = await cp.api('GET', `/pods?limit=1&phase=${phase}${filter}`);
+    if (page.items.length > 0) return true;
+  }
+  return false;
+}
+
+/** True once every pod is deleted, watched as cheaply as `allRunning`. */
+async function allDeleted(cp) {
+  if (await anyIn(cp, ['deleting', 'running', ...NOT_RUNNING], '&includeDeleted=true')) {
+    return undefined;
+  }
+  // Gone from the list at once; deleted once the reconciler has removed their objects.
+  const left = await podsPage(cp, '&includeDeleted=true');
+  return left.every((p) => p.status.phase === 'deleted') ? true : undefined;
 }
 
 export async function run({
@@ -298,15 +314,7 @@ export async function run({
     const deleteStarted = Date.now();
     const pods = await podsPage(cp);
     await parallel(pods, 16, (p) => cp.api('DELETE', `/pods/${p.id}?purge=true`));
-    await until(
-      'every pod deleted',
-      async () => {
-        // Gone from the list at once; deleted once the reconciler has removed their objects.
-        const left = await podsPage(cp, '&includeDeleted=true');
-        return left.every((p) => p.status.phase === 'deleted') ? true : undefined;
-      },
-      { intervalMs: 500, timeoutMs: waitMs },
-    );
+    await until('every pod deleted', () => allDeleted(cp), { intervalMs: 250, timeoutMs: waitMs });
     const deletedMs = Date.now() - deleteStarted;
     console.error(`[fleet] agentpod deletedMs ${deletedMs}`);
     return {

@@ -4,7 +4,8 @@
 //
 //   node bench/run.mjs                  every benchmark, full size; figures as JSON on stdout
 //                                       (docs/performance.md records the last full run)
-//   node bench/run.mjs api              one of them (api, fleet, detection, provision, files)
+//   node bench/run.mjs api              one of them (api, fleet, detection, provision, files,
+//                                       resync)
 //   node bench/run.mjs fleet --size 500 the fleet benchmark at 500 pods
 //   node bench/run.mjs files --size 1000 new pods' files beside 1,000 running containers
 //     --raw-layouts shared              only the shared-bridge raw baseline (the faster one)
@@ -26,6 +27,7 @@ const BENCHES = {
   detection: () => import('./detection.mjs'),
   provision: () => import('./provision.mjs'),
   files: () => import('./files.mjs'),
+  resync: () => import('./resync.mjs'),
 };
 
 const { values, positionals } = parseArgs({

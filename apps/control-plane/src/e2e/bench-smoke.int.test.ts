@@ -96,6 +96,23 @@ describe('bench/run.mjs --smoke, one pod', () => {
       expect(f.perPod[side].wallMs).toBe(Math.round(f.trials[side][0].wallMs / f.pods));
     }
   }, 300_000);
+
+  it("times the resync's pass over its pods' containers beside a bare listing of them, and leaves none", () => {
+    const r = smoke('resync').benches.resync;
+    expect(r.passes).toBe(3);
+    expect(r.sizes).toHaveLength(1);
+    const [three] = r.sizes;
+    // The bench itself refuses a listing that missed a pod or a pass that queued a settled one.
+    expect(three.pods).toBe(3);
+    expect(three.listingBytes).toBeGreaterThan(1000);
+    for (const side of [three.agentpod, three.floor]) {
+      expect(side.cpuMsMedian).toBeGreaterThan(0);
+      expect(side.cpuMsMax).toBeGreaterThanOrEqual(side.cpuMsMedian);
+      expect(side.wallMsMedian).toBeGreaterThan(0);
+    }
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', 'label=agentpod.bench=resync']);
+    expect(left.toString().trim()).toBe('');
+  }, 300_000);
 });
 
 function smoke(name: string, ...args: string[]) {

@@ -13,7 +13,7 @@ import type { ExitHint } from './exits.js';
 import type { Leadership } from './leader.js';
 import { LeadershipLostError, WorkQueue } from './queue.js';
 import { type ReconcileDeps, reconcilePod, recordReconcileFailure } from './reconcile.js';
-import { needsReconcile, type ResyncRow } from './resync.js';
+import { type ResyncRow, unsettledPodIds } from './resync.js';
 
 export interface ReconcilerOptions {
   resyncIntervalMs: number;
@@ -203,19 +203,9 @@ export class Reconciler {
     ]);
     const rowsFrom = held ? 'cache' : 'database';
     if (!containers) return { ids: rows.map((r) => r.id), pods: rows.length, rowsFrom };
-    const byPod = new Map<string, typeof containers>();
-    for (const c of containers) {
-      const id = c.labels[LABEL_POD_ID];
-      if (id) byPod.set(id, [...(byPod.get(id) ?? []), c]);
-    }
-    // A crash-looping pod's held restarts are let go by a reconcile once it has run fine.
-    const unsettled = (id: string) => this.deps.crashLoop?.hasCrashes(id) ?? false;
-    const ids = rows
-      .filter(
-        (r) =>
-          needsReconcile(r, byPod.get(r.id) ?? [], this.deps.podNetwork.name) || unsettled(r.id),
-      )
-      .map((r) => r.id);
+    const ids = unsettledPodIds(rows, containers, this.deps.podNetwork.name, (id) =>
+      this.deps.crashLoop ? this.deps.crashLoop.hasCrashes(id) : false,
+    );
     return { ids, pods: rows.length, rowsFrom };
   }
 

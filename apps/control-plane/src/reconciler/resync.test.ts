@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSummary } from '../runtime/index.js';
-import { LABEL_SPEC_HASH } from '../runtime/index.js';
+import { LABEL_POD_ID, LABEL_SPEC_HASH } from '../runtime/index.js';
 import { podNetworkName, volumeName } from './names.js';
-import { needsReconcile, type ResyncRow } from './resync.js';
+import { needsReconcile, type ResyncRow, unsettledPodIds } from './resync.js';
 
 const ID = 'pod_0000000000000000000a';
 const NET = podNetworkName('inst_1');
@@ -64,5 +64,35 @@ describe('needsReconcile', () => {
     expect(needsReconcile(stopped, [], NET)).toBe(false);
     expect(needsReconcile(stopped, [running], NET)).toBe(true);
     expect(needsReconcile({ ...stopped, phase: 'running' }, [], NET)).toBe(true);
+  });
+});
+
+describe('unsettledPodIds', () => {
+  const ID2 = 'pod_0000000000000000000b';
+  const ID3 = 'pod_0000000000000000000c';
+  const own = (id: string, extra: Partial<ContainerSummary> = {}): ContainerSummary => ({
+    ...running,
+    id: `c-${id}`,
+    labels: { [LABEL_SPEC_HASH]: 'h1', [LABEL_POD_ID]: id },
+    mounts: [{ name: volumeName(id), destination: '/home/node/.openclaw', source: '' }],
+    ...extra,
+  });
+
+  it('matches each row to the containers labelled with its pod and returns the ones out of step', () => {
+    const rows = [settled, { ...settled, id: ID2 }, { ...settled, id: ID3 }];
+    const containers = [
+      own(ID),
+      // ID2 has a twin; ID3 has no container at all.
+      own(ID2),
+      own(ID2, { id: 'c-twin' }),
+      // A container without a pod label is no pod's: it settles nothing and unsettles nothing.
+      { ...running, id: 'stray', labels: {} },
+    ];
+    expect(unsettledPodIds(rows, containers, NET)).toEqual([ID2, ID3]);
+  });
+
+  it('queues a settled pod that the caller still counts as unsettled (a crash loop)', () => {
+    expect(unsettledPodIds([settled], [own(ID)], NET)).toEqual([]);
+    expect(unsettledPodIds([settled], [own(ID)], NET, (id) => id === ID)).toEqual([ID]);
   });
 });

@@ -1,6 +1,6 @@
 // The periodic resync's question, answered from one listing: which pods may be out of step?
 import type { PodWithStatus } from '@agentpod/shared';
-import { type ContainerSummary, LABEL_SPEC_HASH } from '../runtime/index.js';
+import { type ContainerSummary, LABEL_POD_ID, LABEL_SPEC_HASH } from '../runtime/index.js';
 import { volumeName } from './names.js';
 
 /** What a resync reads of every pod the reconciler still has work for (one query). */
@@ -67,4 +67,30 @@ export function needsReconcile(
   if (c.labels[LABEL_SPEC_HASH] !== row.specHash) return true;
   if (!(podNetwork in c.networks)) return true;
   return !c.mounts.some((m) => m.name === volumeName(row.id));
+}
+
+/**
+ * One resync pass's answer: the ids of the rows that `needsReconcile` (or `unsettled`: a
+ * crash-looping pod's held restarts, let go by a reconcile once it has run fine), judged from
+ * one listing of the installation's containers.
+ */
+export function unsettledPodIds(
+  rows: readonly ResyncRow[],
+  containers: readonly ContainerSummary[],
+  podNetwork: string,
+  unsettled: (podId: string) => boolean = () => false,
+): string[] {
+  const byPod = new Map<string, ContainerSummary[]>();
+  for (const c of containers) {
+    const id = c.labels[LABEL_POD_ID];
+    if (!id) continue;
+    const seen = byPod.get(id);
+    if (seen) seen.push(c);
+    else byPod.set(id, [c]);
+  }
+  const ids: string[] = [];
+  for (const r of rows) {
+    if (needsReconcile(r, byPod.get(r.id) ?? [], podNetwork) || unsettled(r.id)) ids.push(r.id);
+  }
+  return ids;
 }
