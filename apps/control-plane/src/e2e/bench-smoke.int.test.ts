@@ -48,6 +48,9 @@ describe('bench/run.mjs --smoke', () => {
     expect(a.idle.rssMb).toBeGreaterThan(20);
     expect(a.idle.peakRssMb).toBeGreaterThanOrEqual(a.idle.rssMb);
     expect(a.idle.cpuMs).toBeGreaterThanOrEqual(0);
+    // The converge's aftermath is measured apart from the idle window that follows it.
+    expect(a.idle.settle.seconds).toBe(0.5);
+    expect(a.idle.settle.cpuMs).toBeGreaterThanOrEqual(0);
     expect(fleet.database).toBe('postgres');
   }, 300_000);
 
