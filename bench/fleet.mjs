@@ -164,6 +164,9 @@ async function allRunning(cp, count) {
   return pods.filter((p) => p.status.phase === 'running').length === count ? true : undefined;
 }
 
+/** `cpuMs` spent over `seconds`, as a share of one core in percent, to one decimal. */
+const percentOfOneCore = (cpuMs, seconds) => Math.round((cpuMs / (seconds * 1000)) * 1000) / 10;
+
 /** Whether one pod (deleted ones too, with `filter`) is in one of `phases`: a page of one each. */
 async function anyIn(cp, phases, filter = '') {
   for (const phase of phases) {
@@ -313,11 +316,11 @@ export async function run({
         cpuMsMax: sortedCpu.at(-1) ?? null,
       },
     };
-    idle.cpuPercentOfOneCore = Math.round((idle.cpuMs / (idleSeconds * 1000)) * 1000) / 10;
+    idle.cpuPercentOfOneCore = percentOfOneCore(idle.cpuMs, idleSeconds);
     idle.settle = {
       seconds: settleSeconds,
       cpuMs: settleCpuMs,
-      cpuPercentOfOneCore: Math.round((settleCpuMs / (settleSeconds * 1000)) * 1000) / 10,
+      cpuPercentOfOneCore: percentOfOneCore(settleCpuMs, settleSeconds),
     };
     console.error(
       `[fleet] agentpod ${JSON.stringify({ answeredMs, runningMs, convergeCpuMs, fileHelpers, healthyMs, idle })}`,

@@ -157,7 +157,7 @@ function byProcessSince(before, after, machineMs) {
     groups[group] = (groups[group] ?? 0) + delta;
     attributed += delta;
   }
-  // Interrupts, and processes that exited without a living parent reaping them but init.
+  // Interrupts, and the processes init reaped (orphans): init's own count leaves them out.
   groups.unattributed = machineMs - attributed;
   return groups;
 }

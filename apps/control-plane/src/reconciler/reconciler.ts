@@ -203,8 +203,12 @@ export class Reconciler {
     ]);
     const rowsFrom = held ? 'cache' : 'database';
     if (!containers) return { ids: rows.map((r) => r.id), pods: rows.length, rowsFrom };
-    const ids = unsettledPodIds(rows, containers, this.deps.podNetwork.name, (id) =>
-      this.deps.crashLoop ? this.deps.crashLoop.hasCrashes(id) : false,
+    const ids = unsettledPodIds(
+      rows,
+      containers,
+      this.deps.podNetwork.name,
+      // A crash-looping pod's held restarts are let go by a reconcile once it has run fine.
+      (id) => this.deps.crashLoop?.hasCrashes(id) ?? false,
     );
     return { ids, pods: rows.length, rowsFrom };
   }
