@@ -59,10 +59,10 @@ describe('loadConfig', () => {
     );
   });
 
-  it('caps probes at 20 and stats readings at 10 a second unless the operator sets another rate', () => {
+  it('caps probes at 10 and stats readings at 5 a second unless the operator sets another rate', () => {
     const defaults = loadConfig({}, noAddress);
-    expect(defaults.probesPerSecond).toBe(20);
-    expect(defaults.stats.readingsPerSecond).toBe(10);
+    expect(defaults.probesPerSecond).toBe(10);
+    expect(defaults.stats.readingsPerSecond).toBe(5);
     const set = loadConfig(
       { AGENTPOD_PROBES_PER_SECOND: '100', AGENTPOD_STATS_READINGS_PER_SECOND: '0.5' },
       noAddress,

@@ -65,13 +65,15 @@ const EnvSchema = z.object({
   // 30 s: Prometheus scrapes every minute by default, metrics-server every 15-60 s. Each reading
   // costs the control plane ~0.1-0.3 ms of CPU; at a thousand pods, 10 s was 1-3% of a core.
   AGENTPOD_STATS_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
-  // At most this many probes, and stats readings, a second on average: past 600 running pods
-  // (probes) and 300 (readings) at 30 s the steady interval grows with the fleet (1,000 pods:
-  // probes every 50 s, readings every 100 s), so an idle control plane's CPU stays bounded
-  // (docs/performance.md, P3). Nomad's max_heartbeats_per_second. Readings get the lower cap:
-  // a chart can wait, a hung agent should not.
-  AGENTPOD_PROBES_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(20),
-  AGENTPOD_STATS_READINGS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(10),
+  // At most this many probes, and stats readings, a second on average: past 300 running pods
+  // (probes) and 150 (readings) at 30 s the steady interval grows with the fleet (1,000 pods:
+  // probes every 100 s, readings every 200 s), so an idle control plane's CPU stays bounded
+  // (docs/performance.md, P3), as Nomad's max_heartbeats_per_second bounds its heartbeats. 10
+  // probes a second is what a kubelet does at its defaults (110 pods, a probe every 10 s); at
+  // 20, probes were most of the idle CPU at 1,000 pods (1.4% of a core). Readings get the lower
+  // cap: a chart can wait (every 200 s still fills each 5-minute rollup), a hung agent should not.
+  AGENTPOD_PROBES_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(10),
+  AGENTPOD_STATS_READINGS_PER_SECOND: z.coerce.number().min(0.01).max(100_000).default(5),
   AGENTPOD_STATS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   AGENTPOD_STATS_RAW_HOURS: z.coerce.number().min(1).max(168).default(6),
   AGENTPOD_STATS_RETENTION_DAYS: z.coerce.number().min(1).max(3_650).default(7),

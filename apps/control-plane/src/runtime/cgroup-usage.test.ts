@@ -8,10 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CgroupReading,
   ioStat,
-  keyValues,
   locateCgroup,
   networkCounters,
   readCgroup,
+  statValue,
   usageFromCgroup,
   v1BlockIo,
 } from './cgroup-usage.js';
@@ -39,10 +39,16 @@ function tree(files: Record<string, string>) {
 
 describe('the parsers', () => {
   it('reads key-value files, the network counters without loopback, and block I/O of both layouts', () => {
-    expect(keyValues('usage_usec 2500\nuser_usec 2000\n')).toEqual({
-      usage_usec: 2500,
-      user_usec: 2000,
-    });
+    const cpuStat = 'usage_usec 2500\nuser_usec 2000\n';
+    expect(statValue(cpuStat, 'usage_usec')).toBe(2500);
+    expect(statValue(cpuStat, 'user_usec')).toBe(2000);
+    expect(statValue(cpuStat, 'usec')).toBeUndefined();
+    // A key that ends another key is not that key; the last line needs no newline.
+    const memoryStat = 'active_file 10\ntotal_inactive_file 30\ninactive_file 20';
+    expect(statValue(memoryStat, 'inactive_file')).toBe(20);
+    expect(statValue(memoryStat, 'total_inactive_file')).toBe(30);
+    expect(statValue(memoryStat, 'active_file')).toBe(10);
+    expect(statValue('', 'inactive_file')).toBeUndefined();
     expect(networkCounters(NET_DEV)).toEqual({ networkRxBytes: 5000, networkTxBytes: 3000 });
     expect(ioStat('8:0 rbytes=4096 wbytes=8192 rios=1 wios=2\n8:16 rbytes=1 wbytes=2\n')).toEqual({
       blockReadBytes: 4097,
