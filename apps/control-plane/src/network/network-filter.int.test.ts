@@ -252,6 +252,8 @@ describe('network filter', () => {
   it('positive controls: every target answers the host, a container AgentPod does not manage, and a pod while the filter is off', async () => {
     await filter.stop();
     await filter.remove();
+    // Said at once: a wait for `ok` after the next start waits for rules that are really there.
+    expect(filter.status).toMatchObject({ ok: false, lastError: 'the rules were removed' });
     const targets = forbidden(podA);
     // From the host (a pod's answers are what the proxy sees).
     for (const [name, url] of Object.entries(targets)) {

@@ -96,6 +96,15 @@ export class NetworkFilter {
     }
     await iptables.removeChains([rules.chains.input, rules.chains.forward, rules.chains.reject]);
     this.applied = undefined;
+    // No rules now: the status must not go on saying they are in place (`/readyz`, and whoever
+    // waits for `ok` after a start) until a sync has put them back.
+    this.state = {
+      ...this.state,
+      ok: false,
+      lastError: 'the rules were removed',
+      pods: 0,
+      rules: 0,
+    };
   }
 
   private async sync(): Promise<void> {
