@@ -117,7 +117,16 @@ describe('exits read from Docker', () => {
     expect(oom?.type).toBe('warning');
     expect(oom?.message).toMatch(/ran out of memory \(limit 64 MiB\)/);
     expect(oom?.message).toMatch(/Docker restarted it \(restart 1 of this container\)/);
-    const status = (await second.api<PodWithStatus>('GET', `/pods/${pod.id}`)).body.status;
+    // The event and the status's exit mark are two writes of the reconcile, and a read of the
+    // pod comes from the watch cache, which the change feed brings up to date: wait for it too.
+    const status = await eventually(
+      'the exit on the pod status',
+      async () => {
+        const { body } = await second.api<PodWithStatus>('GET', `/pods/${pod.id}`);
+        return body.status.lastExit ? body.status : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(status.lastExit).toMatchObject({ oomKilled: true, restartCount: 1 });
     expect(status.lastExit?.at).toBe(after.state.finishedAt?.toISOString());
   });
