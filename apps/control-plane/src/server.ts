@@ -77,8 +77,8 @@ export async function startServer(
         const proxy = services.proxy.status();
         if (!proxy.ok) throw new Error(proxy.detail ?? 'the proxy is not ready');
         const filter = services.networkFilter?.status;
-        // Only the leader applies the rules: a filter that never ran (a follower's) says nothing.
-        if (filter && !filter.ok && filter.lastError !== 'not applied yet') {
+        // Only the leader applies the rules: a filter that never ran (a standby's) says nothing.
+        if (filter && filter.syncs > 0 && !filter.ok) {
           throw new Error(`the network filter is not in place: ${filter.lastError}`);
         }
       },

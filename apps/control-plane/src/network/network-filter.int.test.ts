@@ -254,6 +254,8 @@ describe('network filter', () => {
     await filter.remove();
     // Said at once: a wait for `ok` after the next start waits for rules that are really there.
     expect(filter.status).toMatchObject({ ok: false, lastError: 'the rules were removed' });
+    // A filter that has run (the leader's): `/readyz` reports it, unlike a standby's, never run.
+    expect(filter.status.syncs).toBeGreaterThan(0);
     const targets = forbidden(podA);
     // From the host (a pod's answers are what the proxy sees).
     for (const [name, url] of Object.entries(targets)) {

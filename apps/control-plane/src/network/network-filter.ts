@@ -21,6 +21,8 @@ export interface NetworkFilterStatus {
   backend: string;
   lastError: string | null;
   lastAppliedAt: string | null;
+  /** Passes this process has made; a standby's filter makes none (only the leader applies). */
+  syncs: number;
   /** Times the live rules had gone (flushed, deleted, edited) and were put back. */
   repairs: number;
   pods: number;
@@ -41,6 +43,7 @@ export class NetworkFilter {
       backend: opts.iptables.backend,
       lastError: 'not applied yet',
       lastAppliedAt: null,
+      syncs: 0,
       repairs: 0,
       pods: 0,
       rules: 0,
@@ -108,6 +111,7 @@ export class NetworkFilter {
   }
 
   private async sync(): Promise<void> {
+    this.state = { ...this.state, syncs: this.state.syncs + 1 };
     try {
       const pods = await this.opts.pods();
       const wanted = renderFilter({ ...this.opts.base, pods });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PodEvent, PodWithStatus } from '@agentpod/shared';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../db/testing.js';
 import { InProcessControlPlane } from '../e2e/testing.js';
@@ -164,5 +165,65 @@ describe('exits read from Docker', () => {
     await cp?.services.reconciler.idle();
     expect(await events('Died')).toHaveLength(diedBefore);
     expect(await events('OOMKilled')).toHaveLength(1);
+  });
+
+  it('records an exit once when the write of its mark fails: the event and the mark land together', async () => {
+    // The database refuses every status write that would store a new exit mark, as a crash or a
+    // lost connection between the two writes would leave it.
+    const admin = new pg.Client({ connectionString: env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`
+        CREATE FUNCTION refuse_exit_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'test: exit marks refused'; END $$;
+        CREATE TRIGGER refuse_exit_mark BEFORE UPDATE ON pod_status FOR EACH ROW
+          WHEN (NEW.last_exit IS DISTINCT FROM OLD.last_exit) EXECUTE FUNCTION refuse_exit_mark();
+      `);
+      const diedBefore = (await events('Died')).length;
+      const markBefore = (await cp?.api<PodWithStatus>('GET', `/pods/${pod.id}`))?.body.status
+        .lastExit;
+      const killedAt = Date.now();
+      await execInContainer(docker, containerName(pod.id), [
+        'sh',
+        '-c',
+        'kill -9 $(pidof openclaw)',
+      ]);
+      const failed = await eventually(
+        'a reconcile to fail on the refused write',
+        async () => {
+          const found = (await events('ReconcileFailed')).filter(
+            (e) => Date.parse(e.createdAt) >= killedAt - 1_000,
+          );
+          return found.length > 0 ? found : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(failed[0]?.message).toMatch(/update "pod_status"|exit marks refused/);
+      // The exit was seen and its event written in the failed transaction: none is kept.
+      expect(await events('Died')).toHaveLength(diedBefore);
+
+      await admin.query('DROP TRIGGER refuse_exit_mark ON pod_status');
+      const status = await eventually(
+        'the exit mark stored once the database takes it',
+        async () => {
+          const { body } = (await cp?.api<PodWithStatus>('GET', `/pods/${pod.id}`)) ?? {};
+          const mark = body?.status.lastExit;
+          return mark && mark.at !== markBefore?.at ? body.status : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect(status.lastExit?.exitCode).toBe(137);
+      await cp?.services.reconciler.resync();
+      await cp?.services.reconciler.idle();
+      // Exactly one event for the one exit: not lost with the failed write, not written twice.
+      const died = (await events('Died')).filter(
+        (e) => Date.parse(e.createdAt) >= killedAt - 1_000,
+      );
+      expect(died).toHaveLength(1);
+      expect(died[0]?.message).toMatch(/exited with code 137/);
+    } finally {
+      await admin.query('DROP TRIGGER IF EXISTS refuse_exit_mark ON pod_status').catch(() => {});
+      await admin.end();
+    }
   });
 });

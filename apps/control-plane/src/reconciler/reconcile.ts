@@ -1,12 +1,13 @@
 import type { AgentAdapter, PodPhase, PodWithStatus } from '@agentpod/shared';
 import { publicOrigin } from '@agentpod/shared';
 import type { Database } from '../db/client.js';
-import { recordEvent } from '../db/queries/events.js';
+import { type NewEvent, recordEvent } from '../db/queries/events.js';
 import {
   getExitMark,
   getPod,
   getPodSecrets,
   isPurgeRequested,
+  type StatusWrite,
   writePodStatus,
 } from '../db/queries/pods.js';
 import { NotFoundError } from '../errors.js';
@@ -151,18 +152,19 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     deps.crashLoop?.ownExit(pod.id, crashView(view));
   }
   // An exit AgentPod did not cause is news, even one that happened while it was not looking.
-  const lastExit = await accountForExits(deps, pod, view, actions);
+  const exit = await accountForExits(deps, pod, view, actions);
   const backingOff = crash?.backOffUntil && !running ? crash : null;
+  const events: NewEvent[] = exit?.event ? [exit.event] : [];
   if (backingOff?.newCrash) {
-    await recordEvent(deps.db, {
+    events.push({
       podId: pod.id,
       type: 'warning',
       reason: 'BackOff',
       message: `${backOffMessage(backingOff.delayMs)}: it exited ${backingOff.crashes} times without running for ${Math.round((deps.crashLoop?.resetAfterMs ?? 0) / 1000)} s`,
     });
   }
-  await writePodStatus(deps.db, pod.id, {
-    ...(lastExit !== undefined && { lastExit }),
+  const status: StatusWrite = {
+    ...(exit && { lastExit: exit.mark }),
     // Usage is only for running pods; the stats collector writes it.
     ...(!running && { usage: null }),
     phase: phaseOf(pod, view?.state.status ?? null, running, notReady),
@@ -173,7 +175,17 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     health,
     lastError: notReady?.message ?? (backingOff ? backOffMessage(backingOff.delayMs) : null),
     observedGeneration: pod.generation,
-  });
+  };
+  if (events.length === 0) {
+    await writePodStatus(deps.db, pod.id, status);
+  } else {
+    // One transaction: an exit's event and the mark that says it was accounted for land
+    // together, so a crash between them can neither lose the event nor record it twice.
+    await deps.db.transaction(async (tx) => {
+      for (const event of events) await recordEvent(tx, event);
+      await writePodStatus(tx, pod.id, status);
+    });
+  }
   if (backingOff?.backOffUntil) {
     return { requeueAfterMs: Math.max(0, backingOff.backOffUntil.getTime() - Date.now()) + 50 };
   }
@@ -214,15 +226,15 @@ function crashView(view: ContainerView | null) {
 const OWN_EXITS = new Set<Action['type']>(['stopContainer', 'restartContainer', 'removeContainer']);
 
 /**
- * Compares the container's exit record with the last one accounted for, records news as an
- * event, and returns the mark to store (undefined: nothing to store).
+ * Compares the container's exit record with the last one accounted for. Returns the mark to
+ * store and, for news, the event to record with it (undefined: nothing to store).
  */
 async function accountForExits(
   deps: ReconcileDeps,
   pod: PodWithStatus,
   view: ContainerView | null,
   actions: Action[],
-): Promise<ExitMark | undefined> {
+): Promise<{ mark: ExitMark; event: NewEvent | null } | undefined> {
   if (!view) return undefined;
   const newContainer = view.id !== pod.status.containerId;
   // A container that never exited, already seen: nothing to compare (saves a query a resync).
@@ -243,15 +255,14 @@ async function accountForExits(
       hint: deps.exitHints?.(pod.id),
     },
   );
-  if (news && !pod.deletedAt && pod.desiredState === 'running') {
-    const { reason, message } = exitEvent(
-      news,
-      view.state.running,
-      pod.resources.memoryMb * 1024 * 1024,
-    );
-    await recordEvent(deps.db, { podId: pod.id, type: 'warning', reason, message });
-  }
-  return next ?? undefined;
+  if (!next) return undefined;
+  if (!news || pod.deletedAt || pod.desiredState !== 'running') return { mark: next, event: null };
+  const { reason, message } = exitEvent(
+    news,
+    view.state.running,
+    pod.resources.memoryMb * 1024 * 1024,
+  );
+  return { mark: next, event: { podId: pod.id, type: 'warning', reason, message } };
 }
 
 function phaseOf(

@@ -18,10 +18,15 @@ function toEvent(row: EventRow): PodEvent {
   };
 }
 
-export async function recordEvent(
-  db: Database,
-  event: { podId: string; type?: EventType; reason: EventReason; message: string },
-): Promise<PodEvent> {
+/** An event to record; its id and time are given when it is written. */
+export interface NewEvent {
+  podId: string;
+  type?: EventType;
+  reason: EventReason;
+  message: string;
+}
+
+export async function recordEvent(db: Database, event: NewEvent): Promise<PodEvent> {
   const [row] = await db
     .insert(podEvents)
     .values({
