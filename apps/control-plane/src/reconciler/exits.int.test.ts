@@ -43,6 +43,30 @@ async function events(reason: string): Promise<PodEvent[]> {
   return res?.body.items ?? [];
 }
 
+/** Events of one reason recorded since `at` (a second's slack for the database's clock). */
+async function eventsSince(reason: string, at: number): Promise<PodEvent[]> {
+  return (await events(reason)).filter((e) => Date.parse(e.createdAt) >= at - 1_000);
+}
+
+/** Waits for at least one such event since `at`, and returns them all. */
+function eventuallyEvents(reason: string, at: number): Promise<PodEvent[]> {
+  return eventually(
+    `a ${reason} event`,
+    async () => {
+      const found = await eventsSince(reason, at);
+      return found.length > 0 ? found : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
+/** SIGKILLs the agent's main process: the container dies with 137 and Docker starts it again. */
+async function killAgent(): Promise<number> {
+  const at = Date.now();
+  await execInContainer(docker, containerName(pod.id), ['sh', '-c', 'kill -9 $(pidof openclaw)']);
+  return at;
+}
+
 beforeAll(async () => {
   docker = testHost();
   const db = await createScratchDatabase();
@@ -133,19 +157,8 @@ describe('exits read from Docker', () => {
   });
 
   it('records an exit it sees happen with its exit code, once, and not the restarts it makes itself', async () => {
-    const killedAt = Date.now();
-    // SIGKILL the agent's main process: the container dies with 137 and Docker starts it again.
-    await execInContainer(docker, containerName(pod.id), ['sh', '-c', 'kill -9 $(pidof openclaw)']);
-    const died = await eventually(
-      'the exit recorded',
-      async () => {
-        const found = (await events('Died')).filter(
-          (e) => Date.parse(e.createdAt) >= killedAt - 1_000,
-        );
-        return found.length > 0 ? found : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
+    const killedAt = await killAgent();
+    const died = await eventuallyEvents('Died', killedAt);
     expect(died).toHaveLength(1);
     expect(died[0]?.message).toMatch(/exited with code 137/);
 
@@ -182,22 +195,9 @@ describe('exits read from Docker', () => {
       const diedBefore = (await events('Died')).length;
       const markBefore = (await cp?.api<PodWithStatus>('GET', `/pods/${pod.id}`))?.body.status
         .lastExit;
-      const killedAt = Date.now();
-      await execInContainer(docker, containerName(pod.id), [
-        'sh',
-        '-c',
-        'kill -9 $(pidof openclaw)',
-      ]);
-      const failed = await eventually(
-        'a reconcile to fail on the refused write',
-        async () => {
-          const found = (await events('ReconcileFailed')).filter(
-            (e) => Date.parse(e.createdAt) >= killedAt - 1_000,
-          );
-          return found.length > 0 ? found : undefined;
-        },
-        { timeoutMs: 30_000 },
-      );
+      const killedAt = await killAgent();
+      // A reconcile fails on the refused write.
+      const failed = await eventuallyEvents('ReconcileFailed', killedAt);
       expect(failed[0]?.message).toMatch(/update "pod_status"|exit marks refused/);
       // The exit was seen and its event written in the failed transaction: none is kept.
       expect(await events('Died')).toHaveLength(diedBefore);
@@ -216,9 +216,7 @@ describe('exits read from Docker', () => {
       await cp?.services.reconciler.resync();
       await cp?.services.reconciler.idle();
       // Exactly one event for the one exit: not lost with the failed write, not written twice.
-      const died = (await events('Died')).filter(
-        (e) => Date.parse(e.createdAt) >= killedAt - 1_000,
-      );
+      const died = await eventsSince('Died', killedAt);
       expect(died).toHaveLength(1);
       expect(died[0]?.message).toMatch(/exited with code 137/);
     } finally {
