@@ -154,9 +154,9 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
   // An exit AgentPod did not cause is news, even one that happened while it was not looking.
   const exit = await accountForExits(deps, pod, view, actions);
   const backingOff = crash?.backOffUntil && !running ? crash : null;
-  const events: NewEvent[] = exit?.event ? [exit.event] : [];
   if (backingOff?.newCrash) {
-    events.push({
+    // Written at once: the crash-loop tracker tells of a new crash once, whatever comes next.
+    await recordEvent(deps.db, {
       podId: pod.id,
       type: 'warning',
       reason: 'BackOff',
@@ -176,13 +176,14 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
     lastError: notReady?.message ?? (backingOff ? backOffMessage(backingOff.delayMs) : null),
     observedGeneration: pod.generation,
   };
-  if (events.length === 0) {
+  const exitNews = exit?.event;
+  if (!exitNews) {
     await writePodStatus(deps.db, pod.id, status);
   } else {
     // One transaction: an exit's event and the mark that says it was accounted for land
     // together, so a crash between them can neither lose the event nor record it twice.
     await deps.db.transaction(async (tx) => {
-      for (const event of events) await recordEvent(tx, event);
+      await recordEvent(tx, exitNews);
       await writePodStatus(tx, pod.id, status);
     });
   }
