@@ -142,8 +142,8 @@ describe('exits read from Docker', () => {
     expect(oom?.type).toBe('warning');
     expect(oom?.message).toMatch(/ran out of memory \(limit 64 MiB\)/);
     expect(oom?.message).toMatch(/Docker restarted it \(restart 1 of this container\)/);
-    // The event and the status's exit mark are two writes of the reconcile, and a read of the
-    // pod comes from the watch cache, which the change feed brings up to date: wait for it too.
+    // The event and the exit mark are one transaction, but a read of the pod comes from the
+    // watch cache, which the change feed brings up to date a moment later: wait for it.
     const status = await eventually(
       'the exit on the pod status',
       async () => {
@@ -220,7 +220,11 @@ describe('exits read from Docker', () => {
       expect(died).toHaveLength(1);
       expect(died[0]?.message).toMatch(/exited with code 137/);
     } finally {
-      await admin.query('DROP TRIGGER IF EXISTS refuse_exit_mark ON pod_status').catch(() => {});
+      await admin
+        .query(
+          'DROP TRIGGER IF EXISTS refuse_exit_mark ON pod_status; DROP FUNCTION IF EXISTS refuse_exit_mark()',
+        )
+        .catch(() => {});
       await admin.end();
     }
   });
