@@ -291,7 +291,12 @@ describe('the dashboard on the real stack', () => {
       });
       await expectNotReloaded();
       await waiting.getByRole('button', { name: 'Approve' }).click();
-      await hasCount(devices.getByRole('list', { name: 'Paired' }).locator('li'), 1);
+      // The decision is two runs of the agent's own CLI in its container (approve, then list):
+      // ~3 s each here, ~10 s each on a loaded 2-core CI host against a gateway that has just
+      // restarted (seen: the button still "Approving…" at 20 s, the list answered at 21 s).
+      await hasCount(devices.getByRole('list', { name: 'Paired' }).locator('li'), 1, {
+        timeout: 60_000,
+      });
       // The panel's read, a route of the dashboard's: the session's alone, with problem details.
       const read = (path: string, credentials: RequestCredentials) =>
         page.evaluate(

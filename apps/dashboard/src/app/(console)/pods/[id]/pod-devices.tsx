@@ -29,7 +29,8 @@ export function PodDevices({ podId }: { podId: string }) {
   const store = useLiveStore();
   const [devices, setDevices] = useState<DeviceList | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  /** The decision on its way: the agent's CLI answers it in seconds (tens on a busy host). */
+  const [busy, setBusy] = useState<{ requestId: string; verb: 'approve' | 'reject' } | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // One read at a time (a busy agent takes seconds to answer); asked again meanwhile, it reads
@@ -83,7 +84,7 @@ export function PodDevices({ podId }: { podId: string }) {
   }, [lastDeviceEvent, refresh]);
 
   const decide = async (requestId: string, verb: 'approve' | 'reject') => {
-    setBusy(requestId);
+    setBusy({ requestId, verb });
     const result = await callAction(() => decideDevice(podId, requestId, verb));
     setBusy(null);
     if (result.ok) {
@@ -91,6 +92,9 @@ export function PodDevices({ podId }: { podId: string }) {
       setDevices(result.value);
     } else setError(result.problem.detail);
   };
+
+  const decidingOn = (d: AgentDevice, verb: 'approve' | 'reject') =>
+    busy?.requestId === d.requestId && busy.verb === verb;
 
   return (
     <Card role="region" aria-label="Devices">
@@ -128,7 +132,7 @@ export function PodDevices({ podId }: { podId: string }) {
                       disabled={busy !== null}
                       onClick={() => decide(d.requestId as string, 'approve')}
                     >
-                      Approve
+                      {decidingOn(d, 'approve') ? 'Approving…' : 'Approve'}
                     </Button>
                     <Button
                       type="button"
@@ -137,7 +141,7 @@ export function PodDevices({ podId }: { podId: string }) {
                       disabled={busy !== null}
                       onClick={() => decide(d.requestId as string, 'reject')}
                     >
-                      Reject
+                      {decidingOn(d, 'reject') ? 'Rejecting…' : 'Reject'}
                     </Button>
                   </div>
                 )
