@@ -277,7 +277,9 @@ describe('the dashboard on the real stack', () => {
     expect(link).toMatch(new RegExp(`^https://alice\\.${DOMAIN}:\\d+/#token=`));
     await page.keyboard.press('Escape');
     const devices = page.getByRole('region', { name: 'Devices' });
-    await shows(devices.getByText('No browser is waiting.'));
+    // The panel's list is a run of the agent's CLI; one that failed while the gateway restarted
+    // is tried again 5 s later, so the first good list can come ~25 s after healthy on CI.
+    await shows(devices.getByText('No browser is waiting.'), { timeout: 60_000 });
 
     const tenantBrowser = await browser.newContext({ ignoreHTTPSErrors: true });
     try {
