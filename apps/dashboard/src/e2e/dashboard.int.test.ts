@@ -295,7 +295,7 @@ describe('the dashboard on the real stack', () => {
       await waiting.getByRole('button', { name: 'Approve' }).click();
       // The decision is two runs of the agent's own CLI in its container (approve, then list):
       // ~3 s each here, ~10 s each on a loaded 2-core CI host against a gateway that has just
-      // restarted (seen: the button still "Approving…" at 20 s, the list answered at 21 s).
+      // restarted (seen: the buttons still disabled at 20 s, the list answered at 21 s).
       await hasCount(devices.getByRole('list', { name: 'Paired' }).locator('li'), 1, {
         timeout: 60_000,
       });

@@ -18,6 +18,9 @@ import { readRoute } from '@/lib/read-route';
 import { decideDevice } from './actions';
 import { isPairingLine } from './pairing-line';
 
+/** What can be decided on a waiting device: the server action's own parameter. */
+type Verb = Parameters<typeof decideDevice>[2];
+
 // The control plane has no pairing event: the agent's own log says when a browser asks to pair,
 // so the list is read again when such a line arrives on the live feed (and after a decision).
 const DEVICE_REASONS = new Set(['DeviceApproved', 'DeviceRejected', 'Started']);
@@ -30,7 +33,7 @@ export function PodDevices({ podId }: { podId: string }) {
   const [devices, setDevices] = useState<DeviceList | null>(null);
   const [error, setError] = useState<string | null>(null);
   /** The decision on its way: the agent's CLI answers it in seconds (tens on a busy host). */
-  const [busy, setBusy] = useState<{ requestId: string; verb: 'approve' | 'reject' } | null>(null);
+  const [busy, setBusy] = useState<{ requestId: string; verb: Verb } | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // One read at a time (a busy agent takes seconds to answer); asked again meanwhile, it reads
@@ -83,7 +86,7 @@ export function PodDevices({ podId }: { podId: string }) {
     if (lastDeviceEvent) void refresh();
   }, [lastDeviceEvent, refresh]);
 
-  const decide = async (requestId: string, verb: 'approve' | 'reject') => {
+  const decide = async (requestId: string, verb: Verb) => {
     setBusy({ requestId, verb });
     const result = await callAction(() => decideDevice(podId, requestId, verb));
     setBusy(null);
@@ -93,7 +96,7 @@ export function PodDevices({ podId }: { podId: string }) {
     } else setError(result.problem.detail);
   };
 
-  const decidingOn = (d: AgentDevice, verb: 'approve' | 'reject') =>
+  const decidingOn = (d: AgentDevice, verb: Verb) =>
     busy?.requestId === d.requestId && busy.verb === verb;
 
   return (
