@@ -97,6 +97,15 @@ describe('CrashLoopTracker', () => {
     ).toMatchObject({ crashes: 0, newCrash: false });
   });
 
+  it('counts the first exit of a container it made, even one that came before it looked again', () => {
+    const tracker = make();
+    tracker.made('p', 'c1');
+    // The next look finds it already restarted by Docker: that exit is crash 1.
+    expect(
+      tracker.observe('p', view({ running: true, startedAt: 1_100, finishedAt: 1_000 }), at(1_200)),
+    ).toMatchObject({ crashes: 1, newCrash: true });
+  });
+
   it('does not count the exits of a daemon restart as crashes', () => {
     const tracker = make();
     tracker.observe('p', view({ running: true, startedAt: 0, finishedAt: null }), at(1));

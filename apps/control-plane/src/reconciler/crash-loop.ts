@@ -102,6 +102,20 @@ export class CrashLoopTracker {
     return (this.pods.get(podId)?.crashes ?? 0) > 0;
   }
 
+  /**
+   * A container AgentPod has just made: it had not exited then, so its first exit is a crash,
+   * even one that came before the reconcile that made it looked again.
+   */
+  made(podId: string, containerId: string): void {
+    const record = this.pods.get(podId);
+    this.pods.set(podId, {
+      containerId,
+      finishedAt: null,
+      crashes: record?.crashes ?? 0,
+      lastCrashAt: record?.lastCrashAt ?? 0,
+    });
+  }
+
   /** An exit AgentPod caused (stop, restart, recreate): seen, not counted. */
   ownExit(podId: string, container: CrashObservation | null): void {
     if (!container) return;

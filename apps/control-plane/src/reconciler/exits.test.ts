@@ -32,6 +32,22 @@ describe('accountExit', () => {
     ).toBeNull();
   });
 
+  it('reports any exit of a container made in the same pass, even one it caught already dead', () => {
+    // Killed between its start and the pass's second look; Docker already restarted it.
+    const observed = running({ finishedAt: at(1), restartCount: 1 });
+    const made = accountExit(mark({ containerId: 'c0' }), observed, {
+      causedByUs: true,
+      made: true,
+    });
+    expect(made.news).toMatchObject({ at: at(1).toISOString(), restartCount: 1 });
+    expect(made.mark).toMatchObject({ containerId: 'c1', at: at(1).toISOString() });
+    // Made and not exited: a mark, nothing to report.
+    expect(accountExit(null, running(), { causedByUs: false, made: true })).toEqual({
+      mark: mark(),
+      news: null,
+    });
+  });
+
   it('reports an exit that happened since, with the code of a container that stayed down', () => {
     const { news, mark: next } = accountExit(
       mark(),

@@ -27,12 +27,13 @@ export interface ExitHint {
 /**
  * Pure: the new mark, and the exit to report (null when there is nothing new, or when AgentPod
  * caused it by stopping or restarting the container itself). A container seen for the first
- * time sets the mark without a report: its history before AgentPod looked is not news.
+ * time sets the mark without a report: its history before AgentPod looked is not news. One
+ * made in this very pass (`made`) has no such history: any exit it shows is news.
  */
 export function accountExit(
   mark: ExitMark | null,
   observed: ObservedExit | null,
-  opts: { causedByUs: boolean; hint?: ExitHint | undefined },
+  opts: { causedByUs: boolean; made?: boolean; hint?: ExitHint | undefined },
 ): { mark: ExitMark | null; news: PodExit | null } {
   if (!observed) return { mark, news: null };
   const at = observed.finishedAt?.toISOString() ?? null;
@@ -52,6 +53,7 @@ export function accountExit(
     oomKilled: at !== null && observed.oomKilled,
     restartCount: observed.restartCount,
   };
+  if (opts.made) return { mark: next, news: at === null ? null : exitView(next) };
   if (!mark || mark.containerId !== observed.containerId) return { mark: next, news: null };
   const newer = at !== null && (mark.at === null || Date.parse(at) > Date.parse(mark.at));
   if (!newer || opts.causedByUs) return { mark: next, news: null };

@@ -147,12 +147,14 @@ export async function reconcilePod(deps: ReconcileDeps, podId: string): Promise<
       ? 'starting'
       : after.observed.health
     : 'unknown';
-  // Its own exits are not crashes; a container it just made has no past to count from.
-  if (actions.some((a) => OWN_EXITS.has(a.type) || a.type === 'createContainer')) {
+  // Its own exits are not crashes; a container it just made had not exited when it was made.
+  const madeNow = actions.some((a) => a.type === 'createContainer');
+  if (madeNow && view) deps.crashLoop?.made(pod.id, view.id);
+  else if (actions.some((a) => OWN_EXITS.has(a.type))) {
     deps.crashLoop?.ownExit(pod.id, crashView(view));
   }
   // An exit AgentPod did not cause is news, even one that happened while it was not looking.
-  const exit = await accountForExits(deps, pod, view, actions);
+  const exit = await accountForExits(deps, pod, view, actions, madeNow);
   const backingOff = crash?.backOffUntil && !running ? crash : null;
   if (backingOff?.newCrash) {
     // Written at once: the crash-loop tracker tells of a new crash once, whatever comes next.
@@ -235,6 +237,7 @@ async function accountForExits(
   pod: PodWithStatus,
   view: ContainerView | null,
   actions: Action[],
+  madeNow: boolean,
 ): Promise<{ mark: ExitMark; event: NewEvent | null } | undefined> {
   if (!view) return undefined;
   const newContainer = view.id !== pod.status.containerId;
@@ -253,6 +256,8 @@ async function accountForExits(
     },
     {
       causedByUs: actions.some((a) => OWN_EXITS.has(a.type)),
+      // The pass's own stops, if any, were of the container this one replaced.
+      made: madeNow,
       hint: deps.exitHints?.(pod.id),
     },
   );
